@@ -1,0 +1,88 @@
+//! The log-in and sign-up pages: plain HTML forms that post to server functions, so they work
+//! the same with or without JavaScript.
+
+use super::api::{Login, Signup};
+use crate::{error::AppError, sessions::types::EndReason};
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The error a failed form post came back with (`?error=…`), as a sentence.
+pub fn error_from_query() -> Option<String> {
+    let query = use_query_map().get_untracked();
+    let retry = query.get("retry").and_then(|r| r.parse().ok());
+    query.get("error").and_then(|code| AppError::from_code(&code, retry)).map(|e| e.to_string())
+}
+
+#[component]
+pub fn FormError(message: Option<String>) -> impl IntoView {
+    message.map(|m| view! { <p class="message error" role="alert">{m}</p> })
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map().get_untracked();
+    let signed_out = query.get("signed_out").and_then(|r| EndReason::parse(&r)).map(EndReason::message);
+    let next = query.get("next").unwrap_or_default();
+    let error = error_from_query();
+    view! {
+        <Title text="Log in" />
+        <main class="auth-page" id="main">
+            <div class="card narrow">
+                <h1>"Log in"</h1>
+                {signed_out.map(|m| view! { <p class="message notice" role="status">{m}</p> })}
+                <FormError message=error />
+                <form method="post" action=Login::PATH class="stack">
+                    <div class="field">
+                        <label for="email">"Email"</label>
+                        <input id="email" name="email" type="email" autocomplete="username" required />
+                    </div>
+                    <div class="field">
+                        <label for="password">"Password"</label>
+                        <input id="password" name="password" type="password" autocomplete="current-password" required />
+                    </div>
+                    <input type="hidden" name="next" value=next />
+                    <button type="submit" class="button primary">"Log in"</button>
+                </form>
+                <p class="aside">"New here? " <a href="/signup">"Create an account"</a></p>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let error = error_from_query();
+    view! {
+        <Title text="Create account" />
+        <main class="auth-page" id="main">
+            <div class="card narrow">
+                <h1>"Create your account"</h1>
+                <FormError message=error />
+                <form method="post" action=Signup::PATH class="stack">
+                    <div class="field">
+                        <label for="email">"Email"</label>
+                        <input id="email" name="email" type="email" autocomplete="email" required />
+                    </div>
+                    <div class="field">
+                        <label for="password">"Password"</label>
+                        <input
+                            id="password"
+                            name="password"
+                            type="password"
+                            autocomplete="new-password"
+                            minlength="8"
+                            required
+                            aria-describedby="password-hint"
+                        />
+                        <p class="hint" id="password-hint">
+                            "At least 8 characters. Long phrases are great; very common passwords are refused."
+                        </p>
+                    </div>
+                    <button type="submit" class="button primary">"Create account"</button>
+                </form>
+                <p class="aside">"Already have an account? " <a href="/login">"Log in"</a></p>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,5 @@
+//! Security events: sign-ins, failed sign-ins, sign-outs, terminations, password changes.
+
+pub mod types;
+#[cfg(feature = "ssr")]
+pub mod store;

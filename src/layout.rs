@@ -1,0 +1,154 @@
+//! The frame of every signed-in page: top bar with the Log out button, the sidebar menu with
+//! its search box, and the page.
+
+use crate::{auth::api::Logout, error::AppError};
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_router::{components::Outlet, hooks::use_location};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuEntry {
+    pub label: String,
+    pub href: String,
+    /// Other words people may search for.
+    pub keywords: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuGroup {
+    pub heading: String,
+    pub entries: Vec<MenuEntry>,
+}
+
+fn menu() -> Vec<MenuGroup> {
+    let entry = |label: &str, href: &str, keywords: &str| MenuEntry {
+        label: label.to_owned(),
+        href: href.to_owned(),
+        keywords: keywords.to_owned(),
+    };
+    vec![MenuGroup {
+        heading: "Account".to_owned(),
+        entries: vec![
+            entry("Active sessions", "/active-sessions", "devices signed in log out logins browsers"),
+            entry("Security events", "/settings/security", "activity history sign-ins log audit"),
+            entry("Account settings", "/settings/account", "password change delete profile"),
+        ],
+    }]
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub email: String,
+}
+
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Account, AppError> {
+    use crate::server::context::{self, db_error};
+    let state = context::state()?;
+    let auth = context::auth()?;
+    let user = crate::auth::store::find(&state.db, auth.user_id).await.map_err(db_error)?.ok_or(AppError::SignedOut)?;
+    Ok(Account { email: user.email })
+}
+
+#[component]
+pub fn SignedInLayout() -> impl IntoView {
+    let me = Resource::new_blocking(|| (), |_| whoami());
+    let path = use_location().pathname.get_untracked();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <div class="frame">
+            <header class="topbar">
+                <a class="brand" href="/active-sessions">
+                    <svg class="brand-mark" viewBox="0 0 24 24" aria-hidden="true">
+                        <path d="M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5l-8-3Z" />
+                        <path class="tick" d="m8.5 12 2.5 2.5 4.5-5" />
+                    </svg>
+                    <span>"Account security"</span>
+                </a>
+                <div class="topbar-user">
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            me.await.ok().map(|me| {
+                                let title = me.email.clone();
+                                view! { <span class="who" title=title>{me.email}</span> }
+                            })
+                        })}
+                    </Suspense>
+                    <form method="post" action=Logout::PATH class="inline-form">
+                        <button type="submit" class="button ghost">"Log out"</button>
+                    </form>
+                </div>
+            </header>
+            <SidebarNav groups=menu() current=path />
+            <main id="main" class="content" tabindex="-1">
+                <Outlet />
+            </main>
+        </div>
+    }
+}
+
+/// The sidebar: the menu, and a search box that filters it as you type. Without JavaScript the
+/// whole menu is simply there.
+#[island]
+fn SidebarNav(groups: Vec<MenuGroup>, current: String) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let matches = move |entry: &MenuEntry| {
+        let q = query.with(|q| q.trim().to_lowercase());
+        q.is_empty() || entry.label.to_lowercase().contains(&q) || entry.keywords.contains(&q)
+    };
+    let all = groups.clone();
+    let nothing_found = move || all.iter().all(|g| !g.entries.iter().any(matches));
+    view! {
+        <nav class="sidebar" aria-label="Main">
+            <div class="menu-search">
+                <input
+                    type="search"
+                    placeholder="Search menu"
+                    aria-label="Search menu"
+                    autocomplete="off"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
+            </div>
+            {groups
+                .into_iter()
+                .enumerate()
+                .map(|(i, group)| {
+                    let heading_id = format!("menu-group-{i}");
+                    let labelled_by = heading_id.clone();
+                    let entries = group.entries.clone();
+                    let visible = move || entries.iter().any(matches);
+                    view! {
+                        <section class="menu-group" aria-labelledby=labelled_by hidden=move || !visible()>
+                            <h2 id=heading_id class="menu-heading">{group.heading}</h2>
+                            <ul>
+                                {group
+                                    .entries
+                                    .into_iter()
+                                    .map(|entry| {
+                                        let is_current = entry.href == current;
+                                        let shown = entry.clone();
+                                        view! {
+                                            <li hidden=move || !matches(&shown)>
+                                                <a
+                                                    href=entry.href
+                                                    aria-current=is_current.then_some("page")
+                                                    class:active=is_current
+                                                >
+                                                    {entry.label}
+                                                </a>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </section>
+                    }
+                })
+                .collect_view()}
+            <p class="menu-empty" role="status" hidden=move || !nothing_found()>
+                "No menu entries match."
+            </p>
+        </nav>
+    }
+}

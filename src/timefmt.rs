@@ -1,0 +1,54 @@
+//! Relative times ("3 minutes ago"), the same words on the server and in the browser so the
+//! text does not jump when the page hydrates.
+
+const MINUTE: i64 = 60 * 1000;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") }
+}
+
+/// "just now", "3 minutes ago", "2 hours ago", "5 days ago".
+pub fn ago(now: i64, then: i64) -> String {
+    let elapsed = (now - then).max(0);
+    if elapsed < MINUTE {
+        "just now".to_owned()
+    } else if elapsed < HOUR {
+        format!("{} ago", plural(elapsed / MINUTE, "minute"))
+    } else if elapsed < DAY {
+        format!("{} ago", plural(elapsed / HOUR, "hour"))
+    } else {
+        format!("{} ago", plural(elapsed / DAY, "day"))
+    }
+}
+
+/// "in 3 hours", "in 2 days" (for expiry).
+pub fn within(now: i64, then: i64) -> String {
+    let left = (then - now).max(0);
+    if left < MINUTE {
+        "in less than a minute".to_owned()
+    } else if left < HOUR {
+        format!("in {}", plural(left / MINUTE, "minute"))
+    } else if left < DAY {
+        format!("in {}", plural(left / HOUR, "hour"))
+    } else {
+        format!("in {}", plural(left / DAY, "day"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        assert_eq!(ago(10 * MINUTE, 10 * MINUTE - 5_000), "just now");
+        assert_eq!(ago(10 * MINUTE, 9 * MINUTE), "1 minute ago");
+        assert_eq!(ago(10 * MINUTE, 7 * MINUTE), "3 minutes ago");
+        assert_eq!(ago(3 * HOUR, 0), "3 hours ago");
+        assert_eq!(ago(2 * DAY + HOUR, 0), "2 days ago");
+        assert_eq!(ago(0, 5 * MINUTE), "just now");
+        assert_eq!(within(0, 3 * HOUR + 1), "in 3 hours");
+    }
+}
