@@ -51,6 +51,10 @@ pub fn parse(user_agent: &str, hints: &ClientHints) -> Device {
     let Some(result) = PARSER.parse(user_agent) else {
         return Device::default();
     };
+    // Libraries and crawlers are not browsers a person would recognise.
+    if result.browser_type != "browser" {
+        return Device::default();
+    }
     let browser = browser_name(result.name);
     let (os, mut kind) = os_and_kind(result.os, result.category, user_agent);
     let mut device = Device { browser, os, kind, model: None };
@@ -156,6 +160,7 @@ mod tests {
             ("Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", "Safari on iPad"),
             ("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox on Linux"),
             ("garbage", "Unknown browser"),
+            ("curl/8.5.0", "Unknown browser"),
             ("", "Unknown browser"),
         ];
         for (ua, want) in cases {

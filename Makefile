@@ -1,0 +1,93 @@
+# Two commands do everything on a fresh machine with rustup/cargo, git, Node and apt:
+#   make run   — build and serve the app on SQLite at http://127.0.0.1:3000
+#   make test  — every test: Rust on SQLite and Postgres, then Playwright in Chromium
+# Each installs what it needs if it is missing, and is quick when it is already there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+TOOLS_BIN := $(ROOT)/tools/node_modules/.bin
+export PATH := $(TOOLS_BIN):$(HOME)/.cargo/bin:$(PATH)
+WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3; exit}' Cargo.lock)
+CARGO_LEPTOS_VERSION := 0.3.11
+PAYLOAD_BUDGET_KIB := 64
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+export TEST_POSTGRES_URL
+
+.PHONY: help run build test test-rust test-e2e payload bench bench-quick tools e2e-tools postgres-check fuzz clean
+
+help:
+	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite in ./data)"
+	@echo "make test   every test (Rust on SQLite + Postgres, Playwright in Chromium)"
+	@echo "make bench  benchmarks, written to BENCHMARKS.md (BENCH_SCALE=0 skips the scale steps)"
+
+## ---- tools -------------------------------------------------------------------------------
+
+tools: Cargo.lock
+	@rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! cargo leptos --version >/dev/null 2>&1; then \
+	  echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (takes ~12 minutes once)"; \
+	  if rustup toolchain list | grep -q '^nightly'; then \
+	    cargo +nightly install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); \
+	  else \
+	    cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); \
+	  fi; \
+	fi
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (the version in Cargo.lock)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+	@[ -x $(TOOLS_BIN)/wasm-opt ] || npm ci --prefix tools --no-audit --no-fund
+
+Cargo.lock:
+	cargo generate-lockfile
+
+e2e-tools:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
+	  echo "installing Debian's chromium"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+	@[ -d end2end/node_modules/@playwright/test ] || npm ci --prefix end2end --no-audit --no-fund
+
+## ---- build and run -----------------------------------------------------------------------
+
+build: tools
+	cargo leptos build --release
+	node tools/payload.mjs target/site/pkg > /dev/null
+
+run: build
+	LEPTOS_SITE_ROOT=target/site ./target/release/active-sessions
+
+## ---- tests -------------------------------------------------------------------------------
+
+postgres-check:
+	@if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	  echo "Postgres answers at 127.0.0.1:5432: running the Postgres tests too"; \
+	elif [ "$${REQUIRE_POSTGRES:-0}" = 1 ]; then \
+	  echo "ERROR: Postgres is required (REQUIRE_POSTGRES=1) but nothing answers at 127.0.0.1:5432" >&2; exit 1; \
+	else \
+	  echo ""; \
+	  echo "################################################################################"; \
+	  echo "##  WARNING: no Postgres at 127.0.0.1:5432 — the Postgres tests are SKIPPED.   ##"; \
+	  echo "##  Start Postgres (trust auth, user postgres) to run the whole suite.        ##"; \
+	  echo "################################################################################"; \
+	  echo ""; \
+	fi
+
+test: tools e2e-tools postgres-check test-rust build payload test-e2e
+
+test-rust:
+	@if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then export TEST_POSTGRES_URL=skip; fi; \
+	cargo test --features ssr --no-fail-fast
+
+payload:
+	node tools/payload.mjs target/site/pkg --budget=$(PAYLOAD_BUDGET_KIB)
+
+test-e2e:
+	cd end2end && npx playwright test
+
+clean:
+	cargo clean
+	rm -rf data end2end/test-results end2end/.tmp

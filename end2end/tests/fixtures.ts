@@ -1,0 +1,81 @@
+import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "@playwright/test";
+import { randomUUID } from "node:crypto";
+
+export const PASSWORD = "correct horse battery staple";
+
+export const AGENTS = {
+  firefoxWindows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+  safariIphone:
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+  edgeWindows:
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+};
+
+/** Anything that means the page is broken: an uncaught error (a failed hydration shows only
+ * there), a CSP refusal, or an island that could not hydrate. */
+function watch(context: BrowserContext, problems: string[]) {
+  context.on("weberror", (e) => problems.push(`page error: ${e.error().message}`));
+  context.on("console", (msg) => {
+    const text = msg.text();
+    if (/Content Security Policy|Refused to (execute|load|apply)|Could not find WASM function|panicked/i.test(text)) {
+      problems.push(`console ${msg.type()}: ${text}`);
+    }
+  });
+}
+
+type Fixtures = {
+  problems: string[];
+  /** A second (third…) device: its own browser context, watched like the first. */
+  newDevice: (options?: BrowserContextOptions) => Promise<Page>;
+};
+
+export const test = base.extend<Fixtures>({
+  problems: async ({}, use) => {
+    await use([]);
+  },
+  context: async ({ context, problems }, use) => {
+    watch(context, problems);
+    await use(context);
+  },
+  newDevice: async ({ browser, problems }, use, testInfo) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (options = {}) => {
+      const context = await (browser as Browser).newContext({ ...testInfo.project.use, ...options });
+      watch(context, problems);
+      contexts.push(context);
+      return context.newPage();
+    });
+    await Promise.all(contexts.map((c) => c.close()));
+  },
+});
+
+test.afterEach(async ({ problems }) => {
+  expect(problems, "the page reported errors").toEqual([]);
+});
+
+export { expect };
+
+export function uniqueEmail(tag = "user"): string {
+  return `${tag}-${randomUUID()}@example.com`;
+}
+
+export async function signUp(page: Page, email = uniqueEmail(), password = PASSWORD): Promise<string> {
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/active-sessions$/);
+  return email;
+}
+
+export async function logIn(page: Page, email: string, password = PASSWORD) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+/** Waits until the sessions island is live (its rows have real menu buttons). */
+export async function waitForHydration(page: Page) {
+  await expect(page.getByRole("button", { name: /^Session actions/ }).first()).toBeVisible();
+}
