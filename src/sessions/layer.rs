@@ -19,7 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 
 /// Pages anyone may see.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/signup" | "/healthz")
+    matches!(path, "/login" | "/signup" | "/healthz" | "/active-session" | "/activesession")
 }
 
 pub fn client_info(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> ClientInfo {

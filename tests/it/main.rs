@@ -1,0 +1,8 @@
+//! Integration tests: the real app on a real socket, against real SQLite files and a real
+//! Postgres server. Every test body runs once per back-end, each on a fresh database.
+
+#[macro_use]
+mod support;
+
+mod accounts;
+mod sessions;

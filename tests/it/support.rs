@@ -1,0 +1,357 @@
+//! The test harness: a fresh database per test, the real server on 127.0.0.1, HTTP clients
+//! that behave like browsers (our own origin, cookies kept per device).
+
+use active_sessions::server::{
+    clock::ManualClock,
+    config::Config,
+    db::Db,
+    state::AppState,
+};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::Value;
+use std::{net::SocketAddr, sync::Arc};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const FIREFOX_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+pub const CHROME_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed test body against SQLite and against Postgres.
+macro_rules! backend_tests {
+    ($(async fn $name:ident($app:ident : TestApp) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some($app) = crate::support::TestApp::start(crate::support::Backend::Sqlite, |_| {}).await else { return };
+                    $body
+                    $app.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some($app) = crate::support::TestApp::start(crate::support::Backend::Postgres, |_| {}).await else { return };
+                    $body
+                    $app.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+/// A fresh database of one back-end, dropped afterwards.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn postgres_admin_url() -> Option<String> {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(url) if url == "skip" || url.is_empty() => None,
+        Ok(url) => Some(url),
+        Err(_) => Some("postgres://postgres@127.0.0.1:5432/test".to_owned()),
+    }
+}
+
+fn postgres_required() -> bool {
+    std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+impl TestDb {
+    pub async fn create(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/test.db", dir.path().display());
+                Some(TestDb { url, _dir: Some(dir), pg_name: None })
+            }
+            Backend::Postgres => {
+                let Some(admin) = postgres_admin_url() else {
+                    assert!(!postgres_required(), "REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL=skip");
+                    eprintln!("SKIPPED: Postgres tests are off (TEST_POSTGRES_URL=skip)");
+                    return None;
+                };
+                let pool = match sqlx::PgPool::connect(&admin).await {
+                    Ok(pool) => pool,
+                    Err(e) if !postgres_required() => {
+                        eprintln!("SKIPPED: no Postgres at {admin}: {e}");
+                        return None;
+                    }
+                    Err(e) => panic!("Postgres is required but {admin} does not answer: {e}"),
+                };
+                let name = format!("as_test_{}", uuid_like());
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create database");
+                pool.close().await;
+                let mut url = url::Url::parse(&admin).expect("TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                Some(TestDb { url: url.to_string(), _dir: None, pg_name: Some(name) })
+            }
+        }
+    }
+
+    pub async fn drop_database(&self) {
+        if let (Some(name), Some(admin)) = (&self.pg_name, postgres_admin_url()) {
+            if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
+                pool.close().await;
+            }
+        }
+    }
+}
+
+pub fn uuid_like() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..16).map(|_| format!("{:x}", rng.random::<u8>() % 16)).collect()
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// Starts the app on a fresh database; `configure` may change the configuration first.
+    /// `None` when the back-end is not available and not required.
+    pub async fn start(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let db = TestDb::create(backend).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let mut config = Config::defaults();
+        config.database_url = db.url.clone();
+        config.site_addr = addr;
+        config.public_url = None;
+        config.geoip_db = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/GeoLite2-City-Test.mmdb").into());
+        configure(&mut config);
+        let clock = ManualClock::starting_now();
+        let state = AppState::build(config, Arc::new(clock.clone())).await.expect("app state");
+        let (tx, rx) = oneshot::channel::<()>();
+        let server_state = state.clone();
+        let server = tokio::spawn(async move {
+            active_sessions::server::serve(server_state, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server");
+        });
+        Some(TestApp { backend, addr, state, clock, db, shutdown: Some(tx), server: Some(server) })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn sqlite(&self) -> bool {
+        self.backend == Backend::Sqlite
+    }
+
+    pub fn device(&self, user_agent: &str) -> Device {
+        Device::new(self, user_agent)
+    }
+
+    /// A new account signed in on a new device.
+    pub async fn signed_up(&self, user_agent: &str) -> (Device, String) {
+        let email = format!("user-{}@example.com", uuid_like());
+        let mut device = self.device(user_agent);
+        let res = device.form("/api/signup", &[("email", &email), ("password", PASSWORD)]).await;
+        assert_eq!(res.status, StatusCode::OK, "sign up: {}", res.body);
+        (device, email)
+    }
+
+    pub async fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    pub async fn finish(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.state.db.close().await;
+        self.db.drop_database().await;
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+    }
+}
+
+/// One browser on one device: its own cookie and User-Agent, talking to the app like our own
+/// pages do (same origin, form-encoded server function calls).
+pub struct Device {
+    client: reqwest::Client,
+    base: String,
+    origin: String,
+    pub user_agent: String,
+    pub cookie: Option<String>,
+    pub extra_headers: Vec<(String, String)>,
+}
+
+impl Device {
+    fn new(app: &TestApp, user_agent: &str) -> Self {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Device {
+            client,
+            base: app.url(""),
+            origin: app.origin(),
+            user_agent: user_agent.to_owned(),
+            cookie: None,
+            extra_headers: vec![],
+        }
+    }
+
+    /// The public id of this device's session (the part of the cookie before the dot).
+    pub fn session_id(&self) -> String {
+        let value = self.cookie.as_deref().expect("signed in");
+        value.split_once('.').unwrap().0.to_owned()
+    }
+
+    pub fn cookie_value(&self) -> Option<String> {
+        self.cookie.clone()
+    }
+
+    fn remember(&mut self, res: &reqwest::Response) {
+        for header in res.headers().get_all("set-cookie") {
+            let header = header.to_str().unwrap();
+            let (pair, _) = header.split_once(';').unwrap_or((header, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if name == "session" || name == "__Host-session" {
+                self.cookie = (!value.is_empty()).then(|| value.to_owned());
+            }
+        }
+    }
+
+    pub async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Response {
+        let mut req = self.client.request(method, format!("{}{}", self.base, path)).header("user-agent", &self.user_agent);
+        if let Some(cookie) = &self.cookie {
+            req = req.header("cookie", format!("session={cookie}"));
+        }
+        for (k, v) in &self.extra_headers {
+            req = req.header(k, v);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(body) = body {
+            req = req.body(body);
+        }
+        let res = req.send().await.expect("request");
+        self.remember(&res);
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.text().await.unwrap_or_default();
+        Response { status, headers, body }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        self.request(Method::GET, path, &[], None).await
+    }
+
+    /// A server function call as the Leptos client makes it (JavaScript on).
+    pub async fn form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let origin = self.origin.clone();
+        self.request(
+            Method::POST,
+            path,
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("accept", "application/json"),
+                ("origin", &origin),
+                ("sec-fetch-site", "same-origin"),
+            ],
+            Some(body),
+        )
+        .await
+    }
+
+    /// A plain HTML form post (JavaScript off), sent from the page `from`.
+    pub async fn html_form(&mut self, path: &str, from: &str, fields: &[(&str, &str)]) -> Response {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let origin = self.origin.clone();
+        let referer = format!("{}{}", self.base, from);
+        self.request(
+            Method::POST,
+            path,
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("accept", "text/html,application/xhtml+xml"),
+                ("origin", &origin),
+                ("sec-fetch-site", "same-origin"),
+                ("referer", &referer),
+            ],
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn list(&mut self) -> Response {
+        self.form("/api/sessions/list", &[]).await
+    }
+
+    /// The ids of the sessions the list shows, in order.
+    pub async fn session_ids(&mut self) -> Vec<String> {
+        let res = self.list().await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.json()["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect()
+    }
+
+    pub async fn log_in(&mut self, email: &str) -> Response {
+        self.form("/api/login", &[("email", email), ("password", PASSWORD)]).await
+    }
+
+    /// Whether the device is signed in, as a signed-in page sees it.
+    pub async fn is_signed_in(&mut self) -> bool {
+        let res = self.get("/active-sessions").await;
+        match res.status {
+            StatusCode::OK => true,
+            StatusCode::SEE_OTHER => false,
+            other => panic!("unexpected status {other}: {}", res.body),
+        }
+    }
+}
