@@ -1,10 +1,11 @@
-//! The one error type every server function returns. It travels to the browser as JSON, so it
-//! carries only what a person may read: never a database message, a hash or a secret.
+//! The one error type every server function returns. It travels as its short code (see
+//! [`AppError::code`]), so it carries only what a person may read: never a database message, a
+//! hash or a secret.
 
-use serde::{Deserialize, Serialize};
+use crate::codec::{TextCodec, Wire};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "code", content = "detail", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum AppError {
     #[error("You are signed out. Please log in again.")]
     SignedOut,
@@ -102,14 +103,46 @@ impl AppError {
             "rate_limited" => AppError::RateLimited(retry_after.unwrap_or(60)),
             "forbidden" => AppError::Forbidden,
             "bad_request" => AppError::BadRequest,
+            "network" => AppError::Network,
             "internal" => AppError::Internal,
             _ => return None,
         })
     }
 }
 
+/// On the wire: `session_not_found`, or `rate_limited 120` (seconds to wait).
+impl Wire for AppError {
+    fn to_wire(&self) -> String {
+        match self {
+            AppError::RateLimited(secs) => format!("{} {secs}", self.code()),
+            other => other.code().to_owned(),
+        }
+    }
+
+    fn from_wire(text: &str) -> Option<Self> {
+        let (code, retry) = match text.split_once(' ') {
+            Some((code, retry)) => (code, Some(retry.parse().ok()?)),
+            None => (text, None),
+        };
+        AppError::from_code(code, retry)
+    }
+}
+
+impl From<AppError> for String {
+    fn from(error: AppError) -> String {
+        error.to_wire()
+    }
+}
+
+impl TryFrom<String> for AppError {
+    type Error = &'static str;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        AppError::from_wire(&text).ok_or("unknown error code")
+    }
+}
+
 impl leptos::server_fn::error::FromServerFnError for AppError {
-    type Encoder = leptos::server_fn::codec::JsonEncoding;
+    type Encoder = TextCodec;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;

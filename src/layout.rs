@@ -87,28 +87,14 @@ pub fn SignedInLayout() -> impl IntoView {
     }
 }
 
-/// The sidebar: the menu, and a search box that filters it as you type. Without JavaScript the
-/// whole menu is simply there.
-#[island]
+/// The sidebar: the menu, server-rendered, and a search box that filters it as you type.
+/// Without JavaScript the whole menu is simply there.
+#[component]
 fn SidebarNav(groups: Vec<MenuGroup>, current: String) -> impl IntoView {
-    let query = RwSignal::new(String::new());
-    let matches = move |entry: &MenuEntry| {
-        let q = query.with(|q| q.trim().to_lowercase());
-        q.is_empty() || entry.label.to_lowercase().contains(&q) || entry.keywords.contains(&q)
-    };
-    let all = groups.clone();
-    let nothing_found = move || all.iter().all(|g| !g.entries.iter().any(matches));
     view! {
         <nav class="sidebar" aria-label="Main">
             <div class="menu-search">
-                <input
-                    type="search"
-                    placeholder="Search menu"
-                    aria-label="Search menu"
-                    autocomplete="off"
-                    prop:value=move || query.get()
-                    on:input=move |ev| query.set(event_target_value(&ev))
-                />
+                <MenuSearch />
             </div>
             {groups
                 .into_iter()
@@ -116,10 +102,8 @@ fn SidebarNav(groups: Vec<MenuGroup>, current: String) -> impl IntoView {
                 .map(|(i, group)| {
                     let heading_id = format!("menu-group-{i}");
                     let labelled_by = heading_id.clone();
-                    let entries = group.entries.clone();
-                    let visible = move || entries.iter().any(matches);
                     view! {
-                        <section class="menu-group" aria-labelledby=labelled_by hidden=move || !visible()>
+                        <section class="menu-group" aria-labelledby=labelled_by data-menu-group>
                             <h2 id=heading_id class="menu-heading">{group.heading}</h2>
                             <ul>
                                 {group
@@ -127,9 +111,9 @@ fn SidebarNav(groups: Vec<MenuGroup>, current: String) -> impl IntoView {
                                     .into_iter()
                                     .map(|entry| {
                                         let is_current = entry.href == current;
-                                        let shown = entry.clone();
+                                        let words = format!("{} {}", entry.label, entry.keywords).to_ascii_lowercase();
                                         view! {
-                                            <li hidden=move || !matches(&shown)>
+                                            <li data-menu-entry=words>
                                                 <a
                                                     href=entry.href
                                                     aria-current=is_current.then_some("page")
@@ -146,9 +130,57 @@ fn SidebarNav(groups: Vec<MenuGroup>, current: String) -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            <p class="menu-empty" role="status" hidden=move || !nothing_found()>
+            <p class="menu-empty" role="status" data-menu-empty hidden>
                 "No menu entries match."
             </p>
         </nav>
     }
 }
+
+/// The "Search menu" box. It filters the server-rendered menu around it in place, so the menu
+/// itself never has to travel to the browser as data.
+#[island]
+fn MenuSearch() -> impl IntoView {
+    view! {
+        <input
+            type="search"
+            placeholder="Search menu"
+            aria-label="Search menu"
+            autocomplete="off"
+            on:input=move |ev| filter_menu(&event_target_value(&ev))
+        />
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn filter_menu(query: &str) {
+    use wasm_bindgen::JsCast;
+    let query = query.trim().to_ascii_lowercase();
+    let document = document();
+    let all = |root: &web_sys::Element, selector: &str| -> Vec<web_sys::Element> {
+        let Ok(list) = root.query_selector_all(selector) else { return vec![] };
+        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
+    };
+    let Some(root) = document.document_element() else { return };
+    let show = |el: &web_sys::Element, visible: bool| {
+        let _ = if visible { el.remove_attribute("hidden") } else { el.set_attribute("hidden", "") };
+    };
+    let mut any = false;
+    for group in all(&root, "[data-menu-group]") {
+        let mut group_any = false;
+        for entry in all(&group, "[data-menu-entry]") {
+            let words = entry.get_attribute("data-menu-entry").unwrap_or_default();
+            let visible = query.is_empty() || words.contains(&query);
+            group_any |= visible;
+            show(&entry, visible);
+        }
+        any |= group_any;
+        show(&group, group_any);
+    }
+    for empty in all(&root, "[data-menu-empty]") {
+        show(&empty, !any);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn filter_menu(_query: &str) {}

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod codec;
 pub mod error;
 pub mod events;
 pub mod layout;
@@ -17,6 +18,7 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
 }

@@ -84,7 +84,7 @@ async fn require_recent_password(
 
 /// Ends one of the caller's other sessions. Unknown ids and other people's sessions get the
 /// same answer and change nothing.
-#[server(endpoint = "sessions/terminate")]
+#[server(endpoint = "sessions/terminate", output = crate::codec::Text)]
 pub async fn terminate_session(id: String, password: Option<String>) -> Result<Ended, AppError> {
     let state = context::state()?;
     let auth = context::auth()?;
@@ -107,7 +107,7 @@ pub async fn terminate_session(id: String, password: Option<String>) -> Result<E
 
 /// Ends every session of the caller except this one. Harmless to repeat; never touches the
 /// current session. Returns how many ended.
-#[server(endpoint = "sessions/logout_others")]
+#[server(endpoint = "sessions/logout_others", output = crate::codec::Text)]
 pub async fn logout_other_sessions(password: Option<String>) -> Result<Ended, AppError> {
     let state = context::state()?;
     let auth = context::auth()?;

@@ -3,7 +3,7 @@
 
 use super::{
     api::{LogoutOtherSessions, TerminateSession, list_sessions},
-    panel::SessionsPanel,
+    panel::{SessionRows, SessionsPanel},
     types::{SessionList, notice_text},
 };
 use crate::{
@@ -59,7 +59,14 @@ pub fn SessionsSection(#[prop(into)] heading_level: u8) -> impl IntoView {
             }}
             <p class="lede">{intro}</p>
             <FormError message=error_from_query() />
-            {with_sessions(move |list| view! { <SessionsPanel list notice=notice.clone() /> })}
+            {with_sessions(move |list| {
+                let notice = notice.clone();
+                view! {
+                    <SessionsPanel>
+                        <SessionRows list notice />
+                    </SessionsPanel>
+                }
+            })}
         </section>
     }
 }

@@ -1,54 +1,21 @@
-//! The interactive list of sessions (a Leptos island): ⋮ menus, the confirm modal, log out all
-//! others, and relative times that keep ticking. Server-rendered first; without JavaScript the
-//! same rows offer plain links to confirm pages instead of menus.
+//! The Active sessions list: server-rendered rows (complete and usable without JavaScript),
+//! and one small island that brings them to life — ⋮ menus, the confirm modal, log out all
+//! others, local and ticking times.
+//!
+//! Nothing is re-rendered in the browser: the island enhances the server's HTML in place
+//! (event delegation on its root, a few DOM calls, the server functions). That keeps the
+//! page's WASM small — the list, its data and a second copy of its markup never travel to the
+//! browser, and the page is the same with JavaScript off, minus the menus and the modal.
 
-use super::{
-    api::{logout_other_sessions, terminate_session},
-    types::{DeviceKind, SessionList, SessionView, notice_text},
-};
-use crate::{auth::api::logout, error::AppError, timefmt};
-use leptos::{prelude::*, task::spawn_local};
+use super::types::{DeviceKind, SessionList, SessionView};
+use crate::timefmt;
+use leptos::prelude::*;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Confirm {
-    /// End one session: another device's (terminate) or this one (log out).
-    End { id: String, device: String, current: bool },
-    /// Log out all other sessions.
-    Others,
-}
-
-impl Confirm {
-    fn heading(&self) -> String {
-        match self {
-            Confirm::End { current: true, .. } => "Log out of this device?".to_owned(),
-            Confirm::End { device, .. } => format!("Terminate the session on {device}?"),
-            Confirm::Others => "Log out all other sessions?".to_owned(),
-        }
-    }
-    fn body(&self) -> &'static str {
-        match self {
-            Confirm::End { current: true, .. } => "You will need to log in again on this device.",
-            Confirm::End { .. } => "That device will be signed out at once and will need to log in again.",
-            Confirm::Others => {
-                "Every other device will be signed out at once and will need to log in again. This device stays signed in."
-            }
-        }
-    }
-    fn action(&self) -> &'static str {
-        match self {
-            Confirm::End { current: true, .. } => "Log out",
-            Confirm::End { .. } => "Terminate",
-            Confirm::Others => "Log out all",
-        }
-    }
-    fn needs_password(&self, now: i64, reauth_until: i64) -> bool {
-        !matches!(self, Confirm::End { current: true, .. }) && now > reauth_until
-    }
-}
-
-const LIST_ID: &str = "session-list";
+pub const LIST_ID: &str = "session-list";
+const STATUS_ID: &str = "sessions-status";
 const BULK_ID: &str = "logout-others";
 const PASSWORD_ID: &str = "confirm-password";
+const DIALOG_ID: &str = "confirm-dialog";
 
 fn button_id(session: &str) -> String {
     format!("actions-{session}")
@@ -56,388 +23,134 @@ fn button_id(session: &str) -> String {
 fn menu_id(session: &str) -> String {
     format!("menu-{session}")
 }
-fn item_id(session: &str) -> String {
-    format!("menu-{session}-item")
-}
 
-#[island]
-pub fn SessionsPanel(list: SessionList, notice: Option<String>) -> impl IntoView {
-    let server_now = list.now;
-    let sessions = RwSignal::new(list.sessions);
-    let now = RwSignal::new(list.now);
-    let reauth_until = RwSignal::new(list.reauth_until);
-    let hydrated = RwSignal::new(false);
-    let open_menu = RwSignal::new(None::<String>);
-    let confirm = RwSignal::new(None::<Confirm>);
-    let password = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let status = RwSignal::new(notice);
-    let dialog_error = RwSignal::new(None::<String>);
-    let dialog_ref = NodeRef::<leptos::html::Dialog>::new();
-    let return_focus = StoredValue::new(String::new());
-
-    // In the browser only: switch to menus and local time, and keep relative times ticking
-    // against the server's clock.
-    Effect::new(move |_| {
-        hydrated.set(true);
-        dom::start_clock(server_now, now);
-    });
-
-    Effect::new(move |_| {
-        let open = confirm.with(|c| c.is_some());
-        dom::sync_dialog(dialog_ref.get(), open);
-    });
-
-    let close_dialog = move |focus: &str| {
-        confirm.set(None);
-        password.set(String::new());
-        dialog_error.set(None);
-        dom::focus_later(focus);
-    };
-    let ask = move |what: Confirm, from: String| {
-        open_menu.set(None);
-        dialog_error.set(None);
-        password.set(String::new());
-        return_focus.set_value(from);
-        confirm.set(Some(what));
-    };
-
-    let finish = move |result: Result<Done, AppError>| {
-        pending.set(false);
-        match result {
-            Ok(Done::LoggedOut) => dom::navigate("/login?signed_out=logged_out"),
-            Ok(Done::Ended { id, reauth }) => {
-                sessions.update(|all| all.retain(|s| s.id != id));
-                reauth_until.set(reauth);
-                status.set(notice_text("terminated", 1));
-                close_dialog(LIST_ID);
-            }
-            Ok(Done::Others { count, reauth }) => {
-                sessions.update(|all| all.retain(|s| s.current));
-                reauth_until.set(reauth);
-                status.set(notice_text("others_ended", count));
-                close_dialog(LIST_ID);
-            }
-            Err(AppError::SignedOut) => dom::navigate("/login"),
-            Err(AppError::SessionNotFound) => {
-                if let Some(Confirm::End { id, .. }) = confirm.get_untracked() {
-                    sessions.update(|all| all.retain(|s| s.id != id));
-                }
-                status.set(notice_text("already_ended", 1));
-                close_dialog(LIST_ID);
-            }
-            Err(e @ (AppError::ReauthRequired | AppError::WrongPassword)) => {
-                reauth_until.set(0);
-                password.set(String::new());
-                dialog_error.set(Some(e.to_string()));
-                dom::focus_later(PASSWORD_ID);
-            }
-            Err(e) => dialog_error.set(Some(e.to_string())),
-        }
-    };
-
-    let run = move || {
-        let Some(what) = confirm.get_untracked() else { return };
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        dialog_error.set(None);
-        let given = password.get_untracked();
-        let given = (!given.is_empty()).then_some(given);
-        spawn_local(async move {
-            let result = match what {
-                Confirm::End { current: true, .. } => logout().await.map(|_| Done::LoggedOut),
-                Confirm::End { id, .. } => terminate_session(id.clone(), given)
-                    .await
-                    .map(|ended| Done::Ended { id, reauth: ended.reauth_until }),
-                Confirm::Others => logout_other_sessions(given)
-                    .await
-                    .map(|ended| Done::Others { count: ended.count, reauth: ended.reauth_until }),
-            };
-            finish(result);
-        });
-    };
-
-    let others = move || sessions.with(|all| all.iter().filter(|s| !s.current).count());
-
+/// The list as the server renders it: inside [`SessionsPanel`], or on its own.
+#[component]
+pub fn SessionRows(list: SessionList, notice: Option<String>) -> impl IntoView {
+    let now = list.now;
+    let others = list.sessions.iter().filter(|s| !s.current).count();
     view! {
-        <div class="panel">
-            <p class="message success" role="status">{move || status.get()}</p>
-            <ul id=LIST_ID class="session-list" aria-label="Active sessions" tabindex="-1">
-                <For each=move || sessions.get() key=|s| s.id.clone() let:session>
-                    <SessionRow session now hydrated open_menu ask />
-                </For>
-            </ul>
-            <Show
-                when=move || { others() > 0 }
-                fallback=|| view! { <p class="empty-note">"This is the only device signed in to your account."</p> }
-            >
-                <div class="bulk">
-                    <p class="bulk-text">"Don't recognise a device? End the sessions you don't use."</p>
-                    {move || {
-                        if hydrated.get() {
-                            view! {
-                                <button
-                                    type="button"
-                                    id=BULK_ID
-                                    class="button danger-outline"
-                                    on:click=move |_| ask(Confirm::Others, BULK_ID.to_owned())
-                                >
-                                    "Log out all other sessions"
-                                </button>
-                            }
-                                .into_any()
-                        } else {
-                            view! {
-                                <a id=BULK_ID class="button danger-outline" href="/active-sessions/end-others">
-                                    "Log out all other sessions"
-                                </a>
-                            }
-                                .into_any()
-                        }
-                    }}
-                </div>
-            </Show>
-            <dialog
-                node_ref=dialog_ref
-                class="modal"
-                aria-modal="true"
-                aria-labelledby="confirm-heading"
-                aria-describedby="confirm-body"
-                on:keydown=move |ev| {
-                    // Esc cancels; we close it ourselves so focus goes back where it came from.
-                    if ev.key() == "Escape" {
-                        ev.prevent_default();
-                        if !pending.get_untracked() {
-                            close_dialog(&return_focus.get_value());
-                        }
-                    }
-                }
-            >
-                {move || {
-                    confirm
-                        .get()
-                        .map(|what| {
-                            let asks = what.needs_password(now.get(), reauth_until.get());
-                            view! {
-                                <form
-                                    class="modal-form"
-                                    on:submit=move |ev| {
-                                        ev.prevent_default();
-                                        run();
-                                    }
-                                >
-                                    <h2 id="confirm-heading">{what.heading()}</h2>
-                                    <p id="confirm-body">{what.body()}</p>
-                                    {asks
-                                        .then(|| {
-                                            view! {
-                                                <div class="field">
-                                                    <label for=PASSWORD_ID>"Password"</label>
-                                                    <input
-                                                        id=PASSWORD_ID
-                                                        type="password"
-                                                        autocomplete="current-password"
-                                                        required
-                                                        prop:value=move || password.get()
-                                                        on:input=move |ev| password.set(event_target_value(&ev))
-                                                    />
-                                                    <p class="hint">"For your security, confirm it's you."</p>
-                                                </div>
-                                            }
-                                        })}
-                                    <p class="message error" role="alert">{move || dialog_error.get()}</p>
-                                    <div class="modal-actions">
-                                        <button
-                                            type="button"
-                                            class="button ghost"
-                                            autofocus=!asks
-                                            on:click=move |_| close_dialog(&return_focus.get_value())
-                                        >
-                                            "Cancel"
-                                        </button>
-                                        <button type="submit" class="button danger" disabled=move || pending.get()>
-                                            {what.action()}
-                                        </button>
-                                    </div>
-                                </form>
-                            }
-                        })
-                }}
-            </dialog>
+        <p id=STATUS_ID class="message success" role="status">{notice}</p>
+        <ul
+            id=LIST_ID
+            class="session-list"
+            aria-label="Active sessions"
+            tabindex="-1"
+            data-now=now
+            data-reauth-until=list.reauth_until
+        >
+            {list.sessions.into_iter().map(|session| view! { <SessionRow session now /> }).collect_view()}
+        </ul>
+        <p class="empty-note" data-only-note hidden=others > 0>
+            "This is the only device signed in to your account."
+        </p>
+        <div class="bulk" data-bulk hidden=others == 0>
+            <p class="bulk-text">"Don't recognise a device? End the sessions you don't use."</p>
+            <a class="button danger-outline nojs" href="/active-sessions/end-others">"Log out all other sessions"</a>
+            <button type="button" id=BULK_ID class="button danger-outline js-only" data-end-others>
+                "Log out all other sessions"
+            </button>
         </div>
+        <ConfirmDialog />
     }
 }
 
-enum Done {
-    LoggedOut,
-    Ended { id: String, reauth: i64 },
-    Others { count: usize, reauth: i64 },
+/// The confirm modal, filled in and opened by the island.
+#[component]
+fn ConfirmDialog() -> impl IntoView {
+    view! {
+        <dialog id=DIALOG_ID class="modal" aria-modal="true" aria-labelledby="confirm-heading" aria-describedby="confirm-body">
+            <form class="modal-form" data-confirm>
+                <h2 id="confirm-heading"></h2>
+                <p id="confirm-body"></p>
+                <div class="field" id="confirm-password-field" hidden>
+                    <label for=PASSWORD_ID>"Password"</label>
+                    <input id=PASSWORD_ID type="password" autocomplete="current-password" />
+                    <p class="hint">"For your security, confirm it's you."</p>
+                </div>
+                <p id="confirm-error" class="message error" role="alert"></p>
+                <div class="modal-actions">
+                    <button type="button" class="button ghost" data-cancel>"Cancel"</button>
+                    <button type="submit" class="button danger" id="confirm-action"></button>
+                </div>
+            </form>
+        </dialog>
+    }
 }
 
 #[component]
-fn SessionRow(
-    session: SessionView,
-    now: RwSignal<i64>,
-    hydrated: RwSignal<bool>,
-    open_menu: RwSignal<Option<String>>,
-    ask: impl Fn(Confirm, String) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let id = session.id.clone();
-    let label = if session.current {
-        format!("Session actions — {} (this device)", session.device)
+fn SessionRow(session: SessionView, now: i64) -> impl IntoView {
+    let SessionView { id, device, kind, model, ip, location, created_at, last_seen_at, expires_at, current } =
+        session.clone();
+    let label = if current {
+        format!("Session actions — {device} (this device)")
     } else {
-        format!("Session actions — {}", session.device)
+        format!("Session actions — {device}")
     };
-    let action = if session.current { "Log out" } else { "Terminate" };
-    let created = session.created_at;
-    let last_seen = session.last_seen_at;
-    let status_session = session.clone();
-    let soon_session = session.clone();
-    let what = Confirm::End { id: id.clone(), device: session.device.clone(), current: session.current };
-    let is_open = {
-        let id = id.clone();
-        move || open_menu.with(|m| m.as_deref() == Some(id.as_str()))
-    };
-    let details = [session.model.clone(), Some(session.ip.clone()), Some(session.location.clone())]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ");
-
-    let menu = {
-        let id = id.clone();
-        let label = label.clone();
-        move || {
-            let id = id.clone();
-            if !hydrated.get() {
-                // No JavaScript (yet): a disclosure with a plain link to the confirm page.
-                return view! {
-                    <details class="row-menu">
-                        <summary class="kebab" aria-label=label.clone() title=label.clone()>
-                            <KebabIcon />
-                        </summary>
-                        <div class="menu-popup">
-                            <a class="menu-item" href=format!("/active-sessions/{id}/end")>{action}</a>
-                        </div>
-                    </details>
-                }
-                    .into_any();
-            }
-            let open = is_open.clone();
-            let open_for_expanded = is_open.clone();
-            let open_for_hidden = is_open.clone();
-            let (toggle_id, key_id, item_key_id, focus_id, pick_id) =
-                (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
-            let what = what.clone();
-            view! {
-                <div
-                    class="row-menu"
-                    on:focusout=move |ev| {
-                        if open() && dom::focus_left(&ev) {
-                            open_menu.set(None);
-                        }
-                    }
-                >
-                    <button
-                        type="button"
-                        class="kebab"
-                        id=button_id(&id)
-                        aria-haspopup="menu"
-                        aria-controls=menu_id(&id)
-                        aria-expanded=move || if open_for_expanded() { "true" } else { "false" }
-                        aria-label=label.clone()
-                        title=label.clone()
-                        on:click=move |_| {
-                            if open_menu.get_untracked().as_deref() == Some(toggle_id.as_str()) {
-                                open_menu.set(None);
-                            } else {
-                                open_menu.set(Some(toggle_id.clone()));
-                                dom::focus_later(&item_id(&toggle_id));
-                            }
-                        }
-                        on:keydown=move |ev| {
-                            if matches!(ev.key().as_str(), "ArrowDown" | "ArrowUp") {
-                                ev.prevent_default();
-                                open_menu.set(Some(key_id.clone()));
-                                dom::focus_later(&item_id(&key_id));
-                            }
-                        }
-                    >
-                        <KebabIcon />
-                    </button>
-                    <div
-                        class="menu-popup"
-                        role="menu"
-                        id=menu_id(&id)
-                        aria-labelledby=button_id(&id)
-                        hidden=move || !open_for_hidden()
-                        on:keydown=move |ev| match ev.key().as_str() {
-                            "Escape" => {
-                                ev.prevent_default();
-                                open_menu.set(None);
-                                dom::focus_later(&button_id(&item_key_id));
-                            }
-                            "ArrowDown" | "ArrowUp" | "Home" | "End" => {
-                                ev.prevent_default();
-                                dom::focus_later(&item_id(&focus_id));
-                            }
-                            "Tab" => open_menu.set(None),
-                            _ => {}
-                        }
-                    >
-                        <button
-                            type="button"
-                            role="menuitem"
-                            class="menu-item"
-                            id=item_id(&id)
-                            tabindex="-1"
-                            on:click=move |_| ask(what.clone(), button_id(&pick_id))
-                        >
-                            {action}
-                        </button>
-                    </div>
-                </div>
-            }
-                .into_any()
-        }
-    };
-
+    let action = if current { "Log out" } else { "Terminate" };
+    let active = session.is_active(now);
+    let details = [model, Some(ip), Some(location)].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let active_until = last_seen_at + super::types::ACTIVE_WINDOW_MS;
+    let row_device = device.clone();
     view! {
-        <li class="session" class:current=session.current data-session-id=session.id.clone()>
+        <li class="session" class:current=current data-session-id=id.clone() data-device=row_device data-current=current.then_some("")>
             <div class="session-icon" aria-hidden="true">
-                <DeviceIcon kind=session.kind />
+                <DeviceIcon kind />
             </div>
             <div class="session-main">
                 <p class="session-title">
-                    <span class="device">{session.device.clone()}</span>
-                    {session.current.then(|| view! { <span class="badge current">"Current session"</span> })}
-                    {move || {
-                        if status_session.is_active(now.get()) {
-                            view! { <span class="badge active">"Active now"</span> }.into_any()
-                        } else {
-                            view! { <span class="badge idle">"Idle"</span> }.into_any()
-                        }
-                    }}
-                    {move || {
-                        soon_session
-                            .expires_soon(now.get())
-                            .then(|| view! { <span class="badge soon" title=format!("Ends {}", timefmt::within(now.get(), soon_session.expires_at))>"Expires soon"</span> })
-                    }}
+                    <span class="device">{device}</span>
+                    {current.then(|| view! { <span class="badge current">"Current session"</span> })}
+                    <span class="badge" class:active=active class:idle=!active data-active-until=(!current).then_some(active_until)>
+                        {if active { "Active now" } else { "Idle" }}
+                    </span>
+                    {session.expires_soon(now).then(|| view! {
+                        <span class="badge soon" title=format!("Ends {}", timefmt::within(now, expires_at))>"Expires soon"</span>
+                    })}
                 </p>
                 <p class="session-meta">{details}</p>
                 <p class="session-times">
                     <span>
                         "Signed in "
-                        <time datetime=dom::iso(created)>{move || dom::absolute(created, hydrated.get())}</time>
-                        " (" {move || timefmt::ago(now.get(), created)} ")"
+                        <time datetime=iso(created_at) data-local>{utc(created_at)}</time>
+                        " (" <span data-ago=created_at>{timefmt::ago(now, created_at)}</span> ")"
                     </span>
                     <span class="dot" aria-hidden="true">" · "</span>
-                    <span>"Updated " {move || timefmt::ago(now.get(), last_seen)}</span>
+                    <span>"Updated " <span data-ago=last_seen_at>{timefmt::ago(now, last_seen_at)}</span></span>
                 </p>
             </div>
-            <div class="session-actions">{menu}</div>
+            <div class="session-actions">
+                // Without JavaScript: a disclosure with a link to the confirm page.
+                <details class="row-menu nojs">
+                    <summary class="kebab" aria-label=label.clone() title=label.clone()>
+                        <KebabIcon />
+                    </summary>
+                    <div class="menu-popup">
+                        <a class="menu-item" href=format!("/active-sessions/{id}/end")>{action}</a>
+                    </div>
+                </details>
+                // With JavaScript: a menu button, its menu, and the confirm modal.
+                <div class="row-menu js-only">
+                    <button
+                        type="button"
+                        class="kebab"
+                        id=button_id(&id)
+                        aria-haspopup="menu"
+                        aria-expanded="false"
+                        aria-controls=menu_id(&id)
+                        aria-label=label.clone()
+                        title=label
+                        data-menu-button=id.clone()
+                    >
+                        <KebabIcon />
+                    </button>
+                    <div class="menu-popup" role="menu" id=menu_id(&id) aria-labelledby=button_id(&id) hidden>
+                        <button type="button" role="menuitem" class="menu-item" tabindex="-1" data-end=id.clone()>
+                            {action}
+                        </button>
+                    </div>
+                </div>
+            </div>
         </li>
     }
 }
@@ -468,122 +181,474 @@ fn DeviceIcon(kind: DeviceKind) -> impl IntoView {
     }
 }
 
-/// The few DOM calls the island makes, compiled only for the browser. On the server they do
-/// nothing (or give the server-side rendering of a time).
-mod dom {
-    use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+fn iso(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
 
-    #[cfg(feature = "hydrate")]
-    pub fn start_clock(server_now: i64, now: RwSignal<i64>) {
-        let offset = server_now - js_sys::Date::now() as i64;
-        let tick = move || now.set(js_sys::Date::now() as i64 + offset);
+/// "23 Nov 2026, 13:40 UTC": what the server can say before the browser knows its time zone.
+#[cfg(feature = "ssr")]
+fn utc(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!("[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"))
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+// In the browser these rows are never rendered (they arrive as HTML), so nothing to format.
+#[cfg(not(feature = "ssr"))]
+fn iso(_ms: i64) -> String {
+    String::new()
+}
+#[cfg(not(feature = "ssr"))]
+fn utc(_ms: i64) -> String {
+    String::new()
+}
+
+/// The interactive shell around [`SessionRows`]: one set of delegated listeners.
+#[island]
+pub fn SessionsPanel(children: Children) -> impl IntoView {
+    live::start();
+    view! {
+        <div
+            class="sessions-panel"
+            on:click=|ev| live::on_click(&ev)
+            on:keydown=|ev| live::on_keydown(&ev)
+            on:focusout=|ev| live::on_focusout(&ev)
+            on:submit=|ev| live::on_submit(&ev)
+        >
+            {children()}
+        </div>
+    }
+}
+
+/// What the confirm modal is asking about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Confirm {
+    /// End one session: another device's (terminate) or this one (log out).
+    End { id: String, device: String, current: bool },
+    /// Log out all other sessions.
+    Others,
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+impl Confirm {
+    fn heading(&self) -> String {
+        match self {
+            Confirm::End { current: true, .. } => "Log out of this device?".to_owned(),
+            Confirm::End { device, .. } => format!("Terminate the session on {device}?"),
+            Confirm::Others => "Log out all other sessions?".to_owned(),
+        }
+    }
+    fn body(&self) -> &'static str {
+        match self {
+            Confirm::End { current: true, .. } => "You will need to log in again on this device.",
+            Confirm::End { .. } => "That device will be signed out at once and will need to log in again.",
+            Confirm::Others => {
+                "Every other device will be signed out at once and will need to log in again. This device stays signed in."
+            }
+        }
+    }
+    fn action(&self) -> &'static str {
+        match self {
+            Confirm::End { current: true, .. } => "Log out",
+            Confirm::End { .. } => "Terminate",
+            Confirm::Others => "Log out all",
+        }
+    }
+    /// Logging out here never asks for a password; ending other sessions does once the
+    /// re-authentication window has passed.
+    fn asks_password(&self, now: i64, reauth_until: i64) -> bool {
+        !matches!(self, Confirm::End { current: true, .. }) && now > reauth_until
+    }
+    /// Where focus goes back to when the modal is cancelled.
+    fn return_focus(&self) -> String {
+        match self {
+            Confirm::End { id, .. } => button_id(id),
+            Confirm::Others => BULK_ID.to_owned(),
+        }
+    }
+}
+
+/// The island's behaviour, compiled only for the browser (on the server it does nothing).
+#[cfg(feature = "hydrate")]
+mod live {
+    use super::{Confirm, DIALOG_ID, LIST_ID, PASSWORD_ID, STATUS_ID, button_id, menu_id};
+    use crate::{
+        error::AppError,
+        sessions::{
+            api::{logout_other_sessions, terminate_session},
+            types::notice_text,
+        },
+        timefmt,
+    };
+    use leptos::prelude::*;
+    use std::cell::{Cell, RefCell};
+    use wasm_bindgen::JsCast;
+    use web_sys::{Element, HtmlElement};
+
+    thread_local! {
+        /// Server time minus browser time, so "3 minutes ago" follows the server's clock.
+        static OFFSET: Cell<i64> = const { Cell::new(0) };
+        /// Until when ending other sessions needs no password.
+        static REAUTH_UNTIL: Cell<i64> = const { Cell::new(0) };
+        /// What the open modal asks about.
+        static ASKING: RefCell<Option<Confirm>> = const { RefCell::new(None) };
+        static PENDING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    fn by_id(id: &str) -> Option<Element> {
+        document().get_element_by_id(id)
+    }
+
+    fn html(id: &str) -> Option<HtmlElement> {
+        by_id(id)?.dyn_into().ok()
+    }
+
+    fn all(selector: &str) -> Vec<Element> {
+        let Ok(list) = document().query_selector_all(selector) else { return vec![] };
+        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
+    }
+
+    fn number(el: &Element, attribute: &str) -> Option<i64> {
+        el.get_attribute(attribute)?.parse().ok()
+    }
+
+    fn set_text(id: &str, text: &str) {
+        if let Some(el) = by_id(id) {
+            el.set_text_content(Some(text));
+        }
+    }
+
+    fn show(el: &Element, visible: bool) {
+        let _ = if visible { el.remove_attribute("hidden") } else { el.set_attribute("hidden", "") };
+    }
+
+    fn focus(id: &str) {
+        if let Some(el) = html(id) {
+            let _ = el.focus();
+        }
+    }
+
+    fn now() -> i64 {
+        js_sys::Date::now() as i64 + OFFSET.get()
+    }
+
+    /// Switches the rows to menus, shows times in the viewer's zone and starts the clock.
+    pub fn start() {
+        let list = by_id(LIST_ID);
+        if let Some(server_now) = list.as_ref().and_then(|l| number(l, "data-now")) {
+            OFFSET.set(server_now - js_sys::Date::now() as i64);
+        }
+        REAUTH_UNTIL.set(list.as_ref().and_then(|l| number(l, "data-reauth-until")).unwrap_or(0));
+        for el in all("time[data-local]") {
+            if let Some(when) = el.get_attribute("datetime") {
+                let options = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+                let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+                let date = js_sys::Date::new(&js_sys::Date::parse(&when).into());
+                el.set_text_content(Some(&String::from(date.to_locale_string("default", &options))));
+            }
+        }
+        for panel in all(".sessions-panel") {
+            let _ = panel.set_attribute("data-live", "");
+        }
         tick();
         gloo_timers::callback::Interval::new(15_000, tick).forget();
     }
-    #[cfg(not(feature = "hydrate"))]
-    pub fn start_clock(_server_now: i64, _now: RwSignal<i64>) {}
 
-    #[cfg(feature = "hydrate")]
-    pub fn sync_dialog(dialog: Option<web_sys::HtmlDialogElement>, open: bool) {
-        if let Some(dialog) = dialog {
-            if open && !dialog.open() {
-                let _ = dialog.show_modal();
-            } else if !open && dialog.open() {
-                dialog.close();
+    /// Keeps "Updated 3 minutes ago" and Active now / Idle true as time passes.
+    fn tick() {
+        let now = now();
+        for el in all("[data-ago]") {
+            if let Some(ms) = number(&el, "data-ago") {
+                el.set_text_content(Some(&timefmt::ago(now, ms)));
+            }
+        }
+        for el in all("[data-active-until]") {
+            if number(&el, "data-active-until").is_some_and(|until| now >= until) {
+                el.set_text_content(Some("Idle"));
+                let _ = el.class_list().replace("active", "idle");
             }
         }
     }
-    #[cfg(not(feature = "hydrate"))]
-    pub fn sync_dialog<T>(_dialog: Option<T>, _open: bool) {}
 
-    /// Focuses the element with `id` once the DOM has caught up with the signals.
-    #[cfg(feature = "hydrate")]
-    pub fn focus_later(id: &str) {
-        use wasm_bindgen::JsCast;
-        let id = id.to_owned();
-        request_animation_frame(move || {
-            if let Some(el) = document().get_element_by_id(&id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = el.focus();
+    fn target(ev: &web_sys::Event) -> Option<Element> {
+        ev.target()?.dyn_into::<Element>().ok()
+    }
+
+    fn closest(el: &Element, selector: &str) -> Option<Element> {
+        el.closest(selector).ok().flatten()
+    }
+
+    /// ⋮ buttons, menu items, the bulk button and the modal's Cancel.
+    pub fn on_click(ev: &web_sys::MouseEvent) {
+        let Some(target) = target(ev) else { return };
+        if let Some(id) = closest(&target, "[data-menu-button]").and_then(|b| b.get_attribute("data-menu-button")) {
+            toggle_menu(&id);
+        } else if let Some(item) = closest(&target, "[data-end]") {
+            let row = closest(&item, "[data-session-id]");
+            let (Some(id), Some(row)) = (item.get_attribute("data-end"), row) else { return };
+            ask(Confirm::End {
+                id,
+                device: row.get_attribute("data-device").unwrap_or_default(),
+                current: row.has_attribute("data-current"),
+            });
+        } else if closest(&target, "[data-end-others]").is_some() {
+            ask(Confirm::Others);
+        } else if closest(&target, "[data-cancel]").is_some() {
+            cancel();
+        }
+    }
+
+    fn set_menu(id: &str, open: bool) {
+        if let Some(button) = by_id(&button_id(id)) {
+            let _ = button.set_attribute("aria-expanded", if open { "true" } else { "false" });
+        }
+        if let Some(menu) = by_id(&menu_id(id)) {
+            show(&menu, open);
+        }
+    }
+
+    fn open_menu() -> Option<String> {
+        all("[data-menu-button][aria-expanded=true]").first()?.get_attribute("data-menu-button")
+    }
+
+    fn close_menus() {
+        if let Some(id) = open_menu() {
+            set_menu(&id, false);
+        }
+    }
+
+    fn toggle_menu(id: &str) {
+        let was_open = open_menu();
+        close_menus();
+        if was_open.as_deref() != Some(id) {
+            set_menu(id, true);
+            focus_item(id);
+        }
+    }
+
+    fn focus_item(id: &str) {
+        if let Some(item) = by_id(&menu_id(id))
+            .and_then(|m| m.query_selector("[role=menuitem]").ok().flatten())
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+        {
+            let _ = item.focus();
+        }
+    }
+
+    /// The menu keyboard (Enter and Space are the button's own click), and Esc in the modal.
+    pub fn on_keydown(ev: &web_sys::KeyboardEvent) {
+        let Some(target) = target(ev) else { return };
+        let key = ev.key();
+        if key == "Escape" && ASKING.with_borrow(Option::is_some) {
+            ev.prevent_default();
+            if !PENDING.get() {
+                cancel();
             }
+            return;
+        }
+        if let Some(id) = target.get_attribute("data-menu-button") {
+            if key == "ArrowDown" || key == "ArrowUp" {
+                ev.prevent_default();
+                close_menus();
+                set_menu(&id, true);
+                focus_item(&id);
+            }
+            return;
+        }
+        if target.get_attribute("role").as_deref() != Some("menuitem") {
+            return;
+        }
+        let Some(id) = open_menu() else { return };
+        match key.as_str() {
+            "Escape" => {
+                ev.prevent_default();
+                set_menu(&id, false);
+                focus(&button_id(&id));
+            }
+            // One item per menu: every movement lands on it.
+            "ArrowDown" | "ArrowUp" | "Home" | "End" => {
+                ev.prevent_default();
+                focus_item(&id);
+            }
+            "Tab" => set_menu(&id, false),
+            _ => {}
+        }
+    }
+
+    /// Closes the open menu when focus leaves it (a tap elsewhere, Tab away).
+    pub fn on_focusout(ev: &web_sys::FocusEvent) {
+        let Some(id) = open_menu() else { return };
+        let next = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        let wrapper = by_id(&button_id(&id)).and_then(|b| b.parent_element());
+        let inside = next.zip(wrapper).is_some_and(|(next, wrapper)| wrapper.contains(Some(&next)));
+        if !inside {
+            set_menu(&id, false);
+        }
+    }
+
+    fn dialog() -> Option<web_sys::HtmlDialogElement> {
+        by_id(DIALOG_ID)?.dyn_into().ok()
+    }
+
+    fn ask(what: Confirm) {
+        close_menus();
+        let asks_password = what.asks_password(now(), REAUTH_UNTIL.get());
+        set_text("confirm-heading", &what.heading());
+        set_text("confirm-body", what.body());
+        set_text("confirm-action", what.action());
+        set_text("confirm-error", "");
+        password_field(asks_password);
+        ASKING.set(Some(what));
+        if let Some(dialog) = dialog() {
+            let _ = dialog.show_modal();
+        }
+        // Destructive by default? No: focus starts on the password, or on Cancel.
+        if asks_password {
+            focus(PASSWORD_ID);
+        } else if let Some(cancel) = by_id(DIALOG_ID).and_then(|d| d.query_selector("[data-cancel]").ok().flatten()) {
+            if let Ok(cancel) = cancel.dyn_into::<HtmlElement>() {
+                let _ = cancel.focus();
+            }
+        }
+    }
+
+    fn password_field(needed: bool) {
+        if let Some(field) = by_id("confirm-password-field") {
+            show(&field, needed);
+        }
+        if let Some(input) = by_id(PASSWORD_ID).and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            input.set_value("");
+            input.set_required(needed);
+        }
+    }
+
+    fn close_dialog() -> Option<Confirm> {
+        if let Some(dialog) = dialog() {
+            dialog.close();
+        }
+        password_field(false);
+        ASKING.take()
+    }
+
+    fn cancel() {
+        if let Some(what) = close_dialog() {
+            focus(&what.return_focus());
+        }
+    }
+
+    fn busy(pending: bool) {
+        PENDING.set(pending);
+        if let Some(button) = by_id("confirm-action") {
+            let _ = if pending { button.set_attribute("disabled", "") } else { button.remove_attribute("disabled") };
+        }
+    }
+
+    /// The modal's confirm button: run the server function, then show what happened.
+    pub fn on_submit(ev: &web_sys::SubmitEvent) {
+        let Some(form) = target(ev) else { return };
+        if !form.has_attribute("data-confirm") {
+            return;
+        }
+        ev.prevent_default();
+        let Some(what) = ASKING.with_borrow(Clone::clone) else { return };
+        if PENDING.get() {
+            return;
+        }
+        busy(true);
+        set_text("confirm-error", "");
+        let password = by_id(PASSWORD_ID)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|i| i.value())
+            .filter(|p| !p.is_empty());
+        leptos::task::spawn_local(async move {
+            let result = match &what {
+                Confirm::End { id, .. } => terminate_session(id.clone(), password).await,
+                Confirm::Others => logout_other_sessions(password).await,
+            };
+            busy(false);
+            finish(what, result);
         });
     }
-    #[cfg(not(feature = "hydrate"))]
-    pub fn focus_later(_id: &str) {}
 
-    /// Whether focus left the element the event is on (for closing a menu).
-    #[cfg(feature = "hydrate")]
-    pub fn focus_left(ev: &web_sys::FocusEvent) -> bool {
-        use wasm_bindgen::JsCast;
-        let container = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-        let next = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-        match (container, next) {
-            (Some(container), Some(next)) => !container.contains(Some(&next)),
-            _ => true,
+    fn finish(what: Confirm, result: Result<crate::sessions::types::Ended, AppError>) {
+        match (what, result) {
+            (Confirm::End { current: true, .. }, Ok(_)) => navigate("/login?signed_out=logged_out"),
+            (Confirm::End { id, .. }, Ok(ended)) => {
+                REAUTH_UNTIL.set(ended.reauth_until);
+                remove_rows(Some(&id));
+                done(notice_text("terminated", 1));
+            }
+            (Confirm::Others, Ok(ended)) => {
+                REAUTH_UNTIL.set(ended.reauth_until);
+                remove_rows(None);
+                done(notice_text("others_ended", ended.count));
+            }
+            (_, Err(AppError::SignedOut)) => navigate("/login"),
+            (what, Err(AppError::SessionNotFound)) => {
+                if let Confirm::End { id, .. } = what {
+                    remove_rows(Some(&id));
+                }
+                done(notice_text("already_ended", 1));
+            }
+            (_, Err(e @ (AppError::ReauthRequired | AppError::WrongPassword))) => {
+                REAUTH_UNTIL.set(0);
+                password_field(true);
+                set_text("confirm-error", &e.to_string());
+                focus(PASSWORD_ID);
+            }
+            (_, Err(e)) => set_text("confirm-error", &e.to_string()),
         }
     }
-    #[cfg(not(feature = "hydrate"))]
-    pub fn focus_left<T>(_ev: &T) -> bool {
-        false
+
+    /// Closes the modal, says what happened and puts focus on the list (never the page top).
+    fn done(message: Option<String>) {
+        close_dialog();
+        set_text(STATUS_ID, &message.unwrap_or_default());
+        focus(LIST_ID);
     }
 
-    #[cfg(feature = "hydrate")]
-    pub fn navigate(to: &str) {
+    /// Removes one row, or every row but this device's; shows the "only session" note when
+    /// nothing else is left.
+    fn remove_rows(id: Option<&str>) {
+        for row in all("[data-session-id]") {
+            let gone = match id {
+                Some(id) => row.get_attribute("data-session-id").as_deref() == Some(id),
+                None => !row.has_attribute("data-current"),
+            };
+            if gone {
+                row.remove();
+            }
+        }
+        if all("[data-session-id]:not([data-current])").is_empty() {
+            for el in all("[data-only-note]") {
+                show(&el, true);
+            }
+            for el in all("[data-bulk]") {
+                show(&el, false);
+            }
+        }
+    }
+
+    fn navigate(to: &str) {
         let _ = window().location().assign(to);
     }
-    #[cfg(not(feature = "hydrate"))]
-    pub fn navigate(_to: &str) {}
+}
 
-    /// Machine-readable time for `<time datetime>`.
-    #[cfg(feature = "hydrate")]
-    pub fn iso(ms: i64) -> String {
-        String::from(js_sys::Date::new(&(ms as f64).into()).to_iso_string())
-    }
-    #[cfg(feature = "ssr")]
-    pub fn iso(ms: i64) -> String {
-        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-            .ok()
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-            .unwrap_or_default()
-    }
-    #[cfg(not(any(feature = "hydrate", feature = "ssr")))]
-    pub fn iso(_ms: i64) -> String {
-        String::new()
-    }
-
-    /// "23 Nov 2026, 13:40 UTC" until the page is live, then the viewer's local time.
-    #[cfg(feature = "hydrate")]
-    pub fn absolute(ms: i64, local: bool) -> String {
-        let date = js_sys::Date::new(&(ms as f64).into());
-        if local {
-            let options = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-            let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
-            return String::from(date.to_locale_string("default", &options));
-        }
-        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-        format!(
-            "{} {} {}, {:02}:{:02} UTC",
-            date.get_utc_date(),
-            MONTHS[date.get_utc_month() as usize % 12],
-            date.get_utc_full_year(),
-            date.get_utc_hours(),
-            date.get_utc_minutes()
-        )
-    }
-    #[cfg(feature = "ssr")]
-    pub fn absolute(ms: i64, _local: bool) -> String {
-        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-            .ok()
-            .and_then(|t| {
-                t.format(time::macros::format_description!(
-                    "[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"
-                ))
-                .ok()
-            })
-            .unwrap_or_default()
-    }
-    #[cfg(not(any(feature = "hydrate", feature = "ssr")))]
-    pub fn absolute(_ms: i64, _local: bool) -> String {
-        String::new()
-    }
+#[cfg(not(feature = "hydrate"))]
+mod live {
+    pub fn start() {}
+    pub fn on_click<E>(_ev: &E) {}
+    pub fn on_keydown<E>(_ev: &E) {}
+    pub fn on_focusout<E>(_ev: &E) {}
+    pub fn on_submit<E>(_ev: &E) {}
 }

@@ -130,12 +130,24 @@ impl EndReason {
 }
 
 /// What an ending action did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ended {
     /// How many sessions ended.
     pub count: usize,
     /// Until when further endings need no password (the password may just have been given).
     pub reauth_until: i64,
+}
+
+/// On the wire: `<count> <reauth_until>`.
+impl crate::codec::Wire for Ended {
+    fn to_wire(&self) -> String {
+        format!("{} {}", self.count, self.reauth_until)
+    }
+
+    fn from_wire(text: &str) -> Option<Self> {
+        let (count, until) = text.split_once(' ')?;
+        Some(Ended { count: count.parse().ok()?, reauth_until: until.parse().ok()? })
+    }
 }
 
 /// The sentence for a finished action (also carried as `?notice=…` after a no-JS form post).
