@@ -61,8 +61,17 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: `rm -rf '${dataDir}' && mkdir -p '${dataDir}' && exec '${root}/target/release/active-sessions'`,
+  webServer: [
+    server(port, databaseUrl, dataDir, {}),
+    // A second server whose re-authentication window is one second, for the password prompt.
+    server(port + 1, `sqlite://${dataDir}-reauth/e2e.db`, `${dataDir}-reauth`, { REAUTH_WINDOW: "1s" }),
+  ],
+});
+
+function server(port: number, databaseUrl: string, dir: string, extra: Record<string, string>) {
+  const baseURL = `http://127.0.0.1:${port}`;
+  return {
+    command: `rm -rf '${dir}' && mkdir -p '${dir}' && exec '${root}/target/release/active-sessions'`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -78,6 +87,8 @@ export default defineConfig({
       TRUSTED_PROXIES: "127.0.0.1",
       LOGIN_MAX_FAILURES_PER_IP: "100000",
       RUST_LOG: "warn",
+      ...extra,
     },
-  },
-});
+  };
+}
+

@@ -3,6 +3,9 @@ import { randomUUID } from "node:crypto";
 
 export const PASSWORD = "correct horse battery staple";
 
+/** The second server of playwright.config.ts, whose re-authentication window is one second. */
+export const REAUTH_BASE_URL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 1}`;
+
 export const AGENTS = {
   firefoxWindows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
   safariIphone:
@@ -73,6 +76,25 @@ export async function logIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
+}
+
+/** Signs in `email` on a new device (browser context) with the given User-Agent, optionally
+ * arriving through our trusted proxy from `ip`. */
+export async function otherDevice(
+  newDevice: (options?: BrowserContextOptions) => Promise<Page>,
+  email: string,
+  userAgent: string,
+  ip?: string,
+): Promise<Page> {
+  const page = await newDevice({ userAgent, extraHTTPHeaders: ip ? { "X-Forwarded-For": ip } : {} });
+  await logIn(page, email);
+  await expect(page).toHaveURL(/\/active-sessions$/);
+  return page;
+}
+
+/** The list item of the session on `device` ("Firefox on Windows"). */
+export function row(page: Page, device: string) {
+  return page.getByRole("list", { name: "Active sessions" }).getByRole("listitem").filter({ hasText: device });
 }
 
 /** Waits until the sessions island is live (its rows have real menu buttons). */

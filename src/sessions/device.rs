@@ -59,8 +59,13 @@ pub fn parse(user_agent: &str, hints: &ClientHints) -> Device {
     let (os, mut kind) = os_and_kind(result.os, result.category, user_agent);
     let mut device = Device { browser, os, kind, model: None };
 
-    // Client Hints add detail only where they agree with what the User-Agent said.
-    let hinted_platform = hints.platform.as_deref();
+    // Client Hints add detail only where they agree with what the User-Agent said: only
+    // Chromium-based browsers send them, and only about the platform the User-Agent names.
+    let chromium = matches!(
+        device.browser.as_deref(),
+        Some("Chrome" | "Edge" | "Opera" | "Samsung Internet" | "Vivaldi" | "Yandex Browser")
+    );
+    let hinted_platform = if chromium { hints.platform.as_deref() } else { None };
     match (device.os.as_deref(), hinted_platform) {
         (Some("Windows"), Some("Windows")) => {
             // Windows 11 reports platform version 13 or higher; the User-Agent says "10" for both.
@@ -186,6 +191,9 @@ mod tests {
         // A hint that contradicts the User-Agent is ignored.
         let lying = ClientHints { platform: Some("Android".into()), model: Some("Pixel 8".into()), ..Default::default() };
         let d = parse(windows, &lying);
+        // Firefox never sends Client Hints: any that come with its User-Agent are ignored.
+        let firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(parse(firefox, &hints).os.as_deref(), Some("Windows"));
         assert_eq!(d.os.as_deref(), Some("Windows"));
         assert_eq!(d.model, None);
         let android = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";

@@ -3,7 +3,7 @@
 
 use super::{
     api::{LogoutOtherSessions, TerminateSession, list_sessions},
-    panel::{SessionRows, SessionsPanel},
+    panel::SessionRows,
     types::{SessionList, notice_text},
 };
 use crate::{
@@ -61,11 +61,7 @@ pub fn SessionsSection(#[prop(into)] heading_level: u8) -> impl IntoView {
             <FormError message=error_from_query() />
             {with_sessions(move |list| {
                 let notice = notice.clone();
-                view! {
-                    <SessionsPanel>
-                        <SessionRows list notice />
-                    </SessionsPanel>
-                }
+                view! { <SessionRows list notice /> }
             })}
         </section>
     }

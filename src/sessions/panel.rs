@@ -1,11 +1,12 @@
 //! The Active sessions list: server-rendered rows (complete and usable without JavaScript),
-//! and one small island that brings them to life — ⋮ menus, the confirm modal, log out all
-//! others, local and ticking times.
+//! and the behaviour that brings them to life in the browser — ⋮ menus, the confirm modal,
+//! log out all others, local and ticking times — driven by the page's island
+//! ([`crate::layout::Live`]).
 //!
 //! Nothing is re-rendered in the browser: the island enhances the server's HTML in place
-//! (event delegation on its root, a few DOM calls, the server functions). That keeps the
-//! page's WASM small — the list, its data and a second copy of its markup never travel to the
-//! browser, and the page is the same with JavaScript off, minus the menus and the modal.
+//! (event delegation, a few DOM calls, the server functions). That keeps the page's WASM
+//! small — the list, its data and a second copy of its markup never travel to the browser —
+//! and the page is the same with JavaScript off, minus the menus and the modal.
 
 use super::types::{DeviceKind, SessionList, SessionView};
 use crate::timefmt;
@@ -30,6 +31,7 @@ pub fn SessionRows(list: SessionList, notice: Option<String>) -> impl IntoView {
     let now = list.now;
     let others = list.sessions.iter().filter(|s| !s.current).count();
     view! {
+        <div class="sessions-panel">
         <p id=STATUS_ID class="message success" role="status">{notice}</p>
         <ul
             id=LIST_ID
@@ -52,6 +54,7 @@ pub fn SessionRows(list: SessionList, notice: Option<String>) -> impl IntoView {
             </button>
         </div>
         <ConfirmDialog />
+        </div>
     }
 }
 
@@ -112,7 +115,7 @@ fn SessionRow(session: SessionView, now: i64) -> impl IntoView {
                 <p class="session-times">
                     <span>
                         "Signed in "
-                        <time datetime=iso(created_at) data-local>{utc(created_at)}</time>
+                        <time datetime=iso(created_at) data-local=created_at>{utc(created_at)}</time>
                         " (" <span data-ago=created_at>{timefmt::ago(now, created_at)}</span> ")"
                     </span>
                     <span class="dot" aria-hidden="true">" · "</span>
@@ -211,23 +214,6 @@ fn utc(_ms: i64) -> String {
     String::new()
 }
 
-/// The interactive shell around [`SessionRows`]: one set of delegated listeners.
-#[island]
-pub fn SessionsPanel(children: Children) -> impl IntoView {
-    live::start();
-    view! {
-        <div
-            class="sessions-panel"
-            on:click=|ev| live::on_click(&ev)
-            on:keydown=|ev| live::on_keydown(&ev)
-            on:focusout=|ev| live::on_focusout(&ev)
-            on:submit=|ev| live::on_submit(&ev)
-        >
-            {children()}
-        </div>
-    }
-}
-
 /// What the confirm modal is asking about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -277,9 +263,9 @@ impl Confirm {
     }
 }
 
-/// The island's behaviour, compiled only for the browser (on the server it does nothing).
+/// The list's behaviour, compiled only for the browser (on the server it does nothing).
 #[cfg(feature = "hydrate")]
-mod live {
+pub mod live {
     use super::{Confirm, DIALOG_ID, LIST_ID, PASSWORD_ID, STATUS_ID, button_id, menu_id};
     use crate::{
         error::AppError,
@@ -295,6 +281,13 @@ mod live {
     use web_sys::{Element, HtmlElement};
 
     thread_local! {
+        /// `{ dateStyle: "medium", timeStyle: "short" }` for `toLocaleString`.
+        static LOCAL_FORMAT: js_sys::Object = {
+            let options = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+            let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+            options
+        };
         /// Server time minus browser time, so "3 minutes ago" follows the server's clock.
         static OFFSET: Cell<i64> = const { Cell::new(0) };
         /// Until when ending other sessions needs no password.
@@ -342,19 +335,18 @@ mod live {
     }
 
     /// Switches the rows to menus, shows times in the viewer's zone and starts the clock.
+    /// Does nothing on pages without the list.
     pub fn start() {
-        let list = by_id(LIST_ID);
+        let Some(list) = by_id(LIST_ID) else { return };
+        let list = Some(list);
         if let Some(server_now) = list.as_ref().and_then(|l| number(l, "data-now")) {
             OFFSET.set(server_now - js_sys::Date::now() as i64);
         }
         REAUTH_UNTIL.set(list.as_ref().and_then(|l| number(l, "data-reauth-until")).unwrap_or(0));
         for el in all("time[data-local]") {
-            if let Some(when) = el.get_attribute("datetime") {
-                let options = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-                let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
-                let date = js_sys::Date::new(&js_sys::Date::parse(&when).into());
-                el.set_text_content(Some(&String::from(date.to_locale_string("default", &options))));
+            if let Some(ms) = number(&el, "data-local") {
+                let text = js_sys::Date::new(&(ms as f64).into()).to_locale_string("default", &LOCAL_FORMAT.with(Clone::clone));
+                el.set_text_content(Some(&String::from(text)));
             }
         }
         for panel in all(".sessions-panel") {
@@ -375,7 +367,7 @@ mod live {
         for el in all("[data-active-until]") {
             if number(&el, "data-active-until").is_some_and(|until| now >= until) {
                 el.set_text_content(Some("Idle"));
-                let _ = el.class_list().replace("active", "idle");
+                let _ = el.set_attribute("class", "badge idle");
             }
         }
     }
@@ -449,10 +441,16 @@ mod live {
     pub fn on_keydown(ev: &web_sys::KeyboardEvent) {
         let Some(target) = target(ev) else { return };
         let key = ev.key();
-        if key == "Escape" && ASKING.with_borrow(Option::is_some) {
-            ev.prevent_default();
-            if !PENDING.get() {
-                cancel();
+        if ASKING.with_borrow(Option::is_some) {
+            match key.as_str() {
+                "Escape" => {
+                    ev.prevent_default();
+                    if !PENDING.get() {
+                        cancel();
+                    }
+                }
+                "Tab" => keep_focus_in_dialog(ev),
+                _ => {}
             }
             return;
         }
@@ -522,13 +520,32 @@ mod live {
         }
     }
 
+    /// A modal dialog makes the page inert, but Tab could still leave for the browser's own
+    /// controls: wrap around inside the dialog instead.
+    fn keep_focus_in_dialog(ev: &web_sys::KeyboardEvent) {
+        let Some(dialog) = by_id(DIALOG_ID) else { return };
+        let Ok(list) = dialog.query_selector_all("input, button") else { return };
+        let stops: Vec<HtmlElement> = (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
+            .filter(|el| closest(el, "[hidden]").is_none() && !el.has_attribute("disabled"))
+            .collect();
+        let (Some(first), Some(last)) = (stops.first(), stops.last()) else { return };
+        let active = document().active_element();
+        let at = |el: &HtmlElement| active.as_ref().is_some_and(|a| a == el.as_ref() as &Element);
+        let wrap_to = if ev.shift_key() { at(first).then_some(last) } else { at(last).then_some(first) };
+        if let Some(next) = wrap_to {
+            ev.prevent_default();
+            let _ = next.focus();
+        }
+    }
+
     fn password_field(needed: bool) {
         if let Some(field) = by_id("confirm-password-field") {
             show(&field, needed);
         }
         if let Some(input) = by_id(PASSWORD_ID).and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
             input.set_value("");
-            input.set_required(needed);
+            let _ = if needed { input.set_attribute("required", "") } else { input.remove_attribute("required") };
         }
     }
 
@@ -645,7 +662,7 @@ mod live {
 }
 
 #[cfg(not(feature = "hydrate"))]
-mod live {
+pub mod live {
     pub fn start() {}
     pub fn on_click<E>(_ev: &E) {}
     pub fn on_keydown<E>(_ev: &E) {}
