@@ -7,7 +7,13 @@ use argon2::{
     Argon2,
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
 };
-use std::{collections::HashSet, sync::LazyLock};
+use std::{
+    collections::HashSet,
+    sync::{
+        LazyLock,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 pub const MIN_CHARS: usize = 8;
 pub const MAX_CHARS: usize = 1024;
@@ -39,6 +45,7 @@ pub fn check_new(password: &str) -> Result<(), AppError> {
 /// work as a wrong password.
 pub struct Passwords {
     dummy: String,
+    verifications: AtomicU64,
 }
 
 impl Passwords {
@@ -46,15 +53,23 @@ impl Passwords {
         let mut random = [0u8; 24];
         rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut random).expect("OS random source");
         let dummy = hash(format!("{random:?}")).await.expect("hashing a fixed-size password succeeds");
-        Passwords { dummy }
+        Passwords { dummy, verifications: AtomicU64::new(0) }
     }
 
     /// Verifies `password` against `stored`, or against the dummy hash when there is no
     /// account, so both take the same time. Always false in the second case.
     pub async fn verify(&self, password: String, stored: Option<String>) -> bool {
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let exists = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy.clone());
         verify(password, hash).await && exists
+    }
+}
+
+impl Passwords {
+    /// How many argon2 verifications ran: the work a log-in costs, known account or not.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 }
 

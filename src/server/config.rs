@@ -55,6 +55,11 @@ pub struct Config {
     #[arg(long, env = "LOGIN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration)]
     pub login_failure_window: Duration,
 
+    /// Sessions one account may have at once. Signing in beyond it ends the least recently
+    /// active other session (that device is told why).
+    #[arg(long, env = "MAX_SESSIONS_PER_USER", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_sessions_per_user: u32,
+
     /// In-process cache of session checks: `auto` (on for SQLite, off for Postgres, where
     /// several servers may share the store), `on` or `off`.
     #[arg(long, env = "SESSION_CACHE", default_value = "auto")]

@@ -46,9 +46,18 @@ fn leptos_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static 
     }
 }
 
+/// The app's routes, generated once per process. Generating them runs the app with resource
+/// loading suppressed by a process-wide flag, which would hang any page rendering at that
+/// moment in another app instance of the same process (leptos-rs/leptos#4773); the tests run
+/// many instances side by side.
+fn routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| leptos_axum::generate_route_list(App)).clone()
+}
+
 /// The whole application, ready to serve. Tests build it the same way.
 pub fn app(state: AppState) -> Router {
-    let routes = leptos_axum::generate_route_list(App);
+    let routes = routes();
     let options = state.leptos_options.clone();
     let shell_options = options.clone();
     let context = leptos_context(state.clone());

@@ -53,6 +53,7 @@ impl AppState {
             geo.clone(),
             config.session_idle_timeout,
             config.session_max_lifetime,
+            config.max_sessions_per_user,
             cache,
         ));
         let leptos_options = LeptosOptions::builder()

@@ -65,6 +65,7 @@ pub struct SessionService {
     cache: Option<SessionCache>,
     idle_ms: Millis,
     max_ms: Millis,
+    max_per_user: i64,
 }
 
 /// Where an action came from, for its security event.
@@ -75,7 +76,15 @@ struct Origin {
 }
 
 impl SessionService {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, geo: Arc<GeoIp>, idle: Duration, max: Duration, cache: bool) -> Self {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        geo: Arc<GeoIp>,
+        idle: Duration,
+        max: Duration,
+        max_per_user: u32,
+        cache: bool,
+    ) -> Self {
         SessionService {
             db,
             clock,
@@ -83,6 +92,7 @@ impl SessionService {
             cache: cache.then(|| SessionCache::new(CACHE_CAPACITY)),
             idle_ms: duration_ms(idle),
             max_ms: duration_ms(max),
+            max_per_user: i64::from(max_per_user),
         }
     }
 
@@ -155,6 +165,10 @@ impl SessionService {
         if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
             cache.fill(&record.id, self.cache_entry(&record, cache), ticket);
         }
+        // At the limit, the least recently active other session makes room.
+        let ending = Ending { reason: EndReason::Limit, by: Some(&record.id), at: now, event: None };
+        let ended = store::end_beyond(&self.db, user_id, &record.id, self.max_per_user - 1, &ending).await?;
+        self.revoke(ended.iter().map(|e| e.id.as_str()));
         Ok(token)
     }
 

@@ -203,6 +203,17 @@ pub async fn end_others(db: &Db, owner: i64, keep: &str, ending: &Ending<'_>) ->
     end_where!(db, "user_id = $1 AND id <> $2", [owner, keep], ending)
 }
 
+/// Ends the least recently active sessions of `owner` beyond the newest `keep` (never `current`).
+pub async fn end_beyond(db: &Db, owner: i64, current: &str, keep: i64, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
+    end_where!(
+        db,
+        "id IN (SELECT id FROM sessions WHERE user_id = $1 AND id <> $2 \
+         ORDER BY last_seen_at DESC, created_at DESC LIMIT 1000000 OFFSET $3)",
+        [owner, current, keep],
+        ending
+    )
+}
+
 /// Ends every session of `owner`.
 pub async fn end_all(db: &Db, owner: i64, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
     end_where!(db, "user_id = $1", [owner], ending)

@@ -93,6 +93,8 @@ pub enum EndReason {
     Expired,
     PasswordChanged,
     AccountDeleted,
+    /// Signed out to make room: the account reached its limit of sessions.
+    Limit,
 }
 
 impl EndReason {
@@ -103,6 +105,7 @@ impl EndReason {
             EndReason::Expired => "expired",
             EndReason::PasswordChanged => "password_changed",
             EndReason::AccountDeleted => "account_deleted",
+            EndReason::Limit => "limit",
         }
     }
 
@@ -113,6 +116,7 @@ impl EndReason {
             "expired" => EndReason::Expired,
             "password_changed" => EndReason::PasswordChanged,
             "account_deleted" => EndReason::AccountDeleted,
+            "limit" => EndReason::Limit,
             _ => return None,
         })
     }
@@ -125,6 +129,9 @@ impl EndReason {
             EndReason::Expired => "Your session expired",
             EndReason::PasswordChanged => "Your password was changed, so this device was signed out",
             EndReason::AccountDeleted => "This account was deleted",
+            EndReason::Limit => {
+                "This device was signed out because your account signed in on too many devices"
+            }
         }
     }
 }

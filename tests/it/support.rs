@@ -4,7 +4,6 @@
 use active_sessions::server::{
     clock::ManualClock,
     config::Config,
-    db::Db,
     state::AppState,
 };
 use reqwest::{Method, StatusCode, header::HeaderMap};
@@ -31,9 +30,11 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some($app) = crate::support::TestApp::start(crate::support::Backend::Sqlite, |_| {}).await else { return };
-                    $body
-                    $app.finish().await;
+                    crate::support::bounded(async {
+                        let Some($app) = crate::support::TestApp::start(crate::support::Backend::Sqlite, |_| {}).await else { return };
+                        $body
+                        $app.finish().await;
+                    }).await
                 }
             )*
         }
@@ -43,13 +44,35 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some($app) = crate::support::TestApp::start(crate::support::Backend::Postgres, |_| {}).await else { return };
-                    $body
-                    $app.finish().await;
+                    crate::support::bounded(async {
+                        let Some($app) = crate::support::TestApp::start(crate::support::Backend::Postgres, |_| {}).await else { return };
+                        $body
+                        $app.finish().await;
+                    }).await
                 }
             )*
         }
     };
+}
+
+/// With `TEST_LOG=<file>`, the app's logs (all of them, trace level) go to that file.
+fn init_test_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(path) = std::env::var("TEST_LOG") {
+            let file = std::fs::File::create(path).expect("log file");
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("trace,hyper=debug,h2=info")
+                .with_thread_ids(true)
+                .with_writer(std::sync::Mutex::new(file))
+                .try_init();
+        }
+    });
+}
+
+/// Runs a test body with a time limit, so a hang fails loudly instead of stalling the suite.
+pub async fn bounded(body: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(std::time::Duration::from_secs(180), body).await.expect("the test finished within 3 minutes");
 }
 
 /// A fresh database of one back-end, dropped afterwards.
@@ -133,6 +156,7 @@ impl TestApp {
     /// Starts the app on a fresh database; `configure` may change the configuration first.
     /// `None` when the back-end is not available and not required.
     pub async fn start(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        init_test_logs();
         let db = TestDb::create(backend).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
@@ -164,9 +188,6 @@ impl TestApp {
         format!("http://{}", self.addr)
     }
 
-    pub fn sqlite(&self) -> bool {
-        self.backend == Backend::Sqlite
-    }
 
     pub fn device(&self, user_agent: &str) -> Device {
         Device::new(self, user_agent)
@@ -181,9 +202,6 @@ impl TestApp {
         (device, email)
     }
 
-    pub async fn db(&self) -> &Db {
-        &self.state.db
-    }
 
     pub async fn finish(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -228,7 +246,11 @@ pub struct Device {
 
 impl Device {
     fn new(app: &TestApp, user_agent: &str) -> Self {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap();
         Device {
             client,
             base: app.url(""),
@@ -280,7 +302,7 @@ impl Device {
         if let Some(body) = body {
             req = req.body(body);
         }
-        let res = req.send().await.expect("request");
+        let res = req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
         self.remember(&res);
         let status = res.status();
         let headers = res.headers().clone();
