@@ -85,6 +85,10 @@ test-rust:
 payload:
 	node tools/payload.mjs target/site/pkg --budget=$(PAYLOAD_BUDGET_KIB)
 
+# Long property-based runs of the parsers and the session-rule model (make test runs a few).
+fuzz:
+	PROPTEST_CASES=$${PROPTEST_CASES:-5000} cargo test --release --features ssr --test it -- properties --test-threads 2
+
 test-e2e:
 	cd end2end && npx playwright test
 

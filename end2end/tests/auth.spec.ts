@@ -2,6 +2,11 @@ import { test, expect, signUp, logIn, uniqueEmail, PASSWORD } from "./fixtures";
 
 test("sign up lands on a signed-in page with the sidebar and log-out", async ({ page }) => {
   await signUp(page);
+  // Every page here runs under the app's CSP; the fixture fails the test on any violation.
+  const response = await page.reload();
+  const csp = response!.headers()["content-security-policy"];
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]+' 'wasm-unsafe-eval'/);
   await expect(page.getByRole("heading", { level: 1, name: "Active sessions" })).toBeVisible();
   const nav = page.getByRole("navigation", { name: "Main" });
   await expect(nav.getByRole("heading", { name: "Account" })).toBeAttached();

@@ -5,5 +5,8 @@
 mod support;
 
 mod accounts;
+mod logs;
+mod properties;
+mod races;
 mod security;
 mod sessions;

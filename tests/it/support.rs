@@ -55,19 +55,55 @@ macro_rules! backend_tests {
     };
 }
 
-/// With `TEST_LOG=<file>`, the app's logs (all of them, trace level) go to that file.
+/// Everything the app logs while [`capture_logs`] is on (every level, every crate).
+static CAPTURED: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+static CAPTURING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+struct CaptureWriter;
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        CAPTURED.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs the test binary's one log subscriber: trace-level capture into memory while a
+/// test asks for it, and with `TEST_LOG=<file>` everything into that file too.
 fn init_test_logs() {
+    use tracing_subscriber::{Layer, filter, layer::SubscriberExt, util::SubscriberInitExt};
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        if let Ok(path) = std::env::var("TEST_LOG") {
+        let capture = tracing_subscriber::fmt::layer()
+            .with_writer(|| CaptureWriter)
+            .with_ansi(false)
+            .with_filter(filter::dynamic_filter_fn(|_, _| CAPTURING.load(std::sync::atomic::Ordering::Relaxed)));
+        let file = std::env::var("TEST_LOG").ok().map(|path| {
             let file = std::fs::File::create(path).expect("log file");
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter("trace,hyper=debug,h2=info")
+            tracing_subscriber::fmt::layer()
                 .with_thread_ids(true)
                 .with_writer(std::sync::Mutex::new(file))
-                .try_init();
-        }
+                .with_filter(filter::EnvFilter::new("trace,hyper=debug,h2=info"))
+        });
+        let _ = tracing_subscriber::registry().with(capture).with(file).try_init();
     });
+}
+
+/// Runs `body` with every log line of the process captured, and returns them.
+pub async fn capture_logs(body: impl std::future::Future<Output = ()>) -> String {
+    // One capture at a time: the buffer is the process's.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
+    init_test_logs();
+    CAPTURED.lock().unwrap().clear();
+    CAPTURING.store(true, std::sync::atomic::Ordering::SeqCst);
+    tracing::callsite::rebuild_interest_cache();
+    body.await;
+    CAPTURING.store(false, std::sync::atomic::Ordering::SeqCst);
+    String::from_utf8_lossy(&std::mem::take(&mut *CAPTURED.lock().unwrap())).into_owned()
 }
 
 /// Runs a test body with a time limit, so a hang fails loudly instead of stalling the suite.
@@ -143,7 +179,7 @@ pub fn uuid_like() -> String {
 }
 
 pub struct TestApp {
-    pub backend: Backend,
+
     pub addr: SocketAddr,
     pub state: AppState,
     pub clock: ManualClock,
@@ -177,7 +213,7 @@ impl TestApp {
             .await
             .expect("server");
         });
-        Some(TestApp { backend, addr, state, clock, db, shutdown: Some(tx), server: Some(server) })
+        Some(TestApp { addr, state, clock, db, shutdown: Some(tx), server: Some(server) })
     }
 
     pub fn url(&self, path: &str) -> String {
