@@ -24,7 +24,7 @@ pub fn AccountSettingsPage() -> impl IntoView {
         <h1 class="page-title">"Account settings"</h1>
         {notice.map(|n| view! { <p class="message success" role="status">{n}</p> })}
         <FormError message=error />
-        <SessionsSection heading_level=2 />
+        <SessionsSection heading_level=2 messages=false />
         <section class="card" aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
             <form method="post" action=ChangePassword::PATH class="stack narrow-form">

@@ -43,12 +43,15 @@ fn LoadError(error: AppError) -> impl IntoView {
     }
 }
 
-/// The Active sessions section: heading, explanation and the interactive list.
+/// The Active sessions section: heading, explanation and the interactive list. `messages`:
+/// whether it shows the `?notice=`/`?error=` of a form that came back (the page's own, when it
+/// is the page; not when it is a section of another page that shows them itself).
 #[component]
-pub fn SessionsSection(#[prop(into)] heading_level: u8) -> impl IntoView {
+pub fn SessionsSection(heading_level: u8, #[prop(default = true)] messages: bool) -> impl IntoView {
     let query = use_query_map().get_untracked();
     let count = query.get("count").and_then(|c| c.parse().ok()).unwrap_or(0);
-    let notice = query.get("notice").and_then(|code| notice_text(&code, count));
+    let notice = query.get("notice").and_then(|code| notice_text(&code, count)).filter(|_| messages);
+    let error = error_from_query().filter(|_| messages);
     let intro = "These are the devices signed in to your account. If you don't recognise one, terminate it and change your password.";
     view! {
         <section class="card" aria-labelledby="sessions-heading">
@@ -58,7 +61,7 @@ pub fn SessionsSection(#[prop(into)] heading_level: u8) -> impl IntoView {
                 view! { <h2 id="sessions-heading">"Active sessions"</h2> }.into_any()
             }}
             <p class="lede">{intro}</p>
-            <FormError message=error_from_query() />
+            <FormError message=error />
             {with_sessions(move |list| {
                 let notice = notice.clone();
                 view! { <SessionRows list notice /> }

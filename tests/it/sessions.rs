@@ -137,4 +137,11 @@ backend_tests! {
             assert_eq!(res.location(), Some("/active-sessions"));
         }
     }
+
+    async fn device_data_follows_the_browser(app: TestApp) {
+        let (mut device, _) = app.signed_up(CHROME_MAC).await;
+        device.user_agent = FIREFOX_WINDOWS.to_owned();
+        let list = device.list().await.json();
+        assert_eq!(list["sessions"][0]["device"], "Firefox on Windows", "refreshed from the browser's own request");
+    }
 }
