@@ -16,7 +16,7 @@ PAYLOAD_BUDGET_KIB := 64
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: help run build test test-rust test-e2e payload bench bench-quick tools e2e-tools postgres-check fuzz clean
+.PHONY: help run build test test-rust test-e2e payload bench tools e2e-tools bench-tools postgres-check fuzz clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite in ./data)"
@@ -91,6 +91,24 @@ fuzz:
 
 test-e2e:
 	cd end2end && npx playwright test
+
+## ---- benchmarks --------------------------------------------------------------------------
+
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; fi; }
+
+# Everything in BENCHMARKS.md. BENCH_SCALE=0 skips the 10k/1M/10M and clean-up steps.
+bench: tools e2e-tools bench-tools build
+	@mkdir -p target/bench
+	node tools/payload.mjs target/site/pkg --json > target/bench/payload.json
+	rm -f target/bench/tti.*.json
+	cd end2end && TTI_OUT=$(ROOT)/target/bench/tti npx playwright test --config bench.config.ts
+	node -e 'const fs=require("fs");const d="target/bench";console.log(JSON.stringify(fs.readdirSync(d).filter(f=>f.startsWith("tti.")&&f!=="tti.json").sort().map(f=>JSON.parse(fs.readFileSync(d+"/"+f)))))' > target/bench/tti.json
+	cargo build --release --features bench --bin bench
+	./target/release/bench --payload-json target/bench/payload.json --tti-json target/bench/tti.json --out BENCHMARKS.md
 
 clean:
 	cargo clean

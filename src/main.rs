@@ -3,6 +3,9 @@ use clap::Parser;
 use std::{process::ExitCode, sync::Arc, time::Duration};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();

@@ -97,7 +97,7 @@ impl Db {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
-        let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 2;
+        let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 4;
         let read = SqlitePoolOptions::new()
             .max_connections(readers.max(4) as u32)
             .acquire_timeout(Duration::from_secs(10))

@@ -9,14 +9,16 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use http::{HeaderValue, header};
-use rand::{TryRngCore, rngs::OsRng};
+use rand::RngCore;
 
 #[derive(Debug, Clone)]
 pub struct CspNonce(pub String);
 
+/// 128 bits from the thread's CSPRNG (ChaCha, seeded from the OS): unpredictable, and no
+/// system call per request.
 fn nonce() -> String {
     let mut bytes = [0u8; 16];
-    OsRng.try_fill_bytes(&mut bytes).expect("OS random source");
+    rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

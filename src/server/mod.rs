@@ -25,10 +25,10 @@ use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::LeptosRoutes;
 use state::AppState;
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tower_http::{
     limit::RequestBodyLimitLayer,
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     services::{ServeDir, ServeFile},
     trace::TraceLayer,
 };
@@ -94,8 +94,29 @@ pub fn app(state: AppState) -> Router {
             // The path only: never the query string or headers (cookies live there).
             tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
         }))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
         .with_state(state)
+}
+
+/// Request ids: a random per-process prefix and a counter — unique, cheap, and not a secret.
+#[derive(Clone)]
+struct RequestIds {
+    prefix: Arc<str>,
+    next: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        let prefix = format!("{:08x}", rand::random::<u32>());
+        RequestIds { prefix: prefix.into(), next: Arc::default() }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _request: &http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        http::HeaderValue::from_str(&format!("{}-{n}", self.prefix)).ok().map(RequestId::new)
+    }
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -6,7 +6,7 @@ use super::{
     cache::{CachedSession, Lookup, SessionCache},
     device::{self, ClientHints},
     geo::GeoIp,
-    store::{self, Ending, SessionRecord},
+    store::{self, CheckRecord, Ending, SessionRecord},
     token::SessionToken,
     types::{EndReason, device_label},
 };
@@ -163,7 +163,7 @@ impl SessionService {
         let ticket = self.cache.as_ref().map(|c| c.ticket());
         store::insert(&self.db, &record, &event).await?;
         if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
-            cache.fill(&record.id, self.cache_entry(&record, cache), ticket);
+            cache.fill(&record.id, self.cache_entry(&CheckRecord::from(&record), cache), ticket);
         }
         // At the limit, the least recently active other session makes room.
         let ending = Ending { reason: EndReason::Limit, by: Some(&record.id), at: now, event: None };
@@ -172,7 +172,7 @@ impl SessionService {
         Ok(token)
     }
 
-    fn cache_entry(&self, r: &SessionRecord, cache: &SessionCache) -> CachedSession {
+    fn cache_entry(&self, r: &CheckRecord, cache: &SessionCache) -> CachedSession {
         let mut secret_hash = [0u8; 32];
         if r.secret_hash.len() == 32 {
             secret_hash.copy_from_slice(&r.secret_hash);
@@ -269,14 +269,14 @@ impl SessionService {
             }
         }
         let ticket = self.cache.as_ref().map(|c| c.ticket());
-        let Some(record) = store::find(&self.db, token.id()).await? else {
+        let Some(record) = store::find_for_check(&self.db, token.id()).await? else {
             return Ok(Found::Nothing);
         };
         if !token.matches(&record.secret_hash) {
             return Ok(Found::WrongSecret);
         }
         if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
-            cache.fill(&record.id, self.cache_entry(&record, cache), ticket);
+            cache.fill(token.id(), self.cache_entry(&record, cache), ticket);
         }
         let changed = record.ip != client.ip.to_string()
             || record.user_agent != device::clip(&client.user_agent, device::MAX_USER_AGENT);
@@ -396,7 +396,7 @@ impl Snapshot {
             password_confirmed_at: e.password_confirmed_at,
         }
     }
-    fn from_record(r: &SessionRecord) -> Self {
+    fn from_record(r: &CheckRecord) -> Self {
         Snapshot {
             user_id: r.user_id,
             last_seen_at: r.last_seen_at,

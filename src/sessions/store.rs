@@ -58,6 +58,46 @@ pub async fn insert(db: &Db, s: &SessionRecord, event: &NewEvent) -> Result<(), 
     })
 }
 
+/// What the per-request check needs of a session, and nothing more.
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
+pub struct CheckRecord {
+    pub secret_hash: Vec<u8>,
+    pub user_id: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub absolute_expires_at: i64,
+    pub password_confirmed_at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl From<&SessionRecord> for CheckRecord {
+    fn from(s: &SessionRecord) -> Self {
+        CheckRecord {
+            secret_hash: s.secret_hash.clone(),
+            user_id: s.user_id,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+            absolute_expires_at: s.absolute_expires_at,
+            password_confirmed_at: s.password_confirmed_at,
+            ip: s.ip.clone(),
+            user_agent: s.user_agent.clone(),
+        }
+    }
+}
+
+pub async fn find_for_check(db: &Db, id: &str) -> Result<Option<CheckRecord>, sqlx::Error> {
+    db_read!(db, |pool| {
+        sqlx::query_as(
+            "SELECT secret_hash, user_id, last_seen_at, expires_at, absolute_expires_at, password_confirmed_at, \
+             ip, user_agent FROM sessions WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
 pub async fn find(db: &Db, id: &str) -> Result<Option<SessionRecord>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM sessions WHERE id = $1");
     db_read!(db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
