@@ -9,32 +9,24 @@ fn plural(n: i64, unit: &str) -> String {
     if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") }
 }
 
+/// "3 minutes", "2 hours", "5 days" (in whole units, rounded down); `None` under a minute.
+fn span(ms: i64) -> Option<String> {
+    match ms {
+        ..MINUTE => None,
+        ..HOUR => Some(plural(ms / MINUTE, "minute")),
+        ..DAY => Some(plural(ms / HOUR, "hour")),
+        _ => Some(plural(ms / DAY, "day")),
+    }
+}
+
 /// "just now", "3 minutes ago", "2 hours ago", "5 days ago".
 pub fn ago(now: i64, then: i64) -> String {
-    let elapsed = (now - then).max(0);
-    if elapsed < MINUTE {
-        "just now".to_owned()
-    } else if elapsed < HOUR {
-        format!("{} ago", plural(elapsed / MINUTE, "minute"))
-    } else if elapsed < DAY {
-        format!("{} ago", plural(elapsed / HOUR, "hour"))
-    } else {
-        format!("{} ago", plural(elapsed / DAY, "day"))
-    }
+    span(now - then).map_or_else(|| "just now".to_owned(), |s| format!("{s} ago"))
 }
 
 /// "in 3 hours", "in 2 days" (for expiry).
 pub fn within(now: i64, then: i64) -> String {
-    let left = (then - now).max(0);
-    if left < MINUTE {
-        "in less than a minute".to_owned()
-    } else if left < HOUR {
-        format!("in {}", plural(left / MINUTE, "minute"))
-    } else if left < DAY {
-        format!("in {}", plural(left / HOUR, "hour"))
-    } else {
-        format!("in {}", plural(left / DAY, "day"))
-    }
+    span(then - now).map_or_else(|| "in less than a minute".to_owned(), |s| format!("in {s}"))
 }
 
 #[cfg(test)]

@@ -42,6 +42,18 @@ async fn start_session(
     Ok(())
 }
 
+/// The answer that leaves this browser signed out: the cookie and site data cleared, and the
+/// log-in page saying why.
+#[cfg(feature = "ssr")]
+fn leave_browser(state: &crate::server::state::AppState, reason: EndReason) {
+    context::append_header(http::header::SET_COOKIE, state.cookies.clear());
+    context::append_header(
+        http::HeaderName::from_static("clear-site-data"),
+        http::HeaderValue::from_static("\"cookies\", \"storage\""),
+    );
+    leptos_axum::redirect(&format!("/login?signed_out={}", reason.as_str()));
+}
+
 #[server(endpoint = "signup")]
 pub async fn signup(email: String, password: String) -> Result<(), AppError> {
     let state = context::state()?;
@@ -97,12 +109,7 @@ pub async fn logout() -> Result<(), AppError> {
         let client = context::client()?;
         state.sessions.logout(&auth, &client).await.map_err(db_error)?;
     }
-    context::append_header(http::header::SET_COOKIE, state.cookies.clear());
-    context::append_header(
-        http::HeaderName::from_static("clear-site-data"),
-        http::HeaderValue::from_static("\"cookies\", \"storage\""),
-    );
-    leptos_axum::redirect(&format!("/login?signed_out={}", EndReason::LoggedOut.as_str()));
+    leave_browser(&state, EndReason::LoggedOut);
     Ok(())
 }
 
@@ -161,11 +168,6 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     // End every session first (recording why, dropping cached checks), then the account.
     state.sessions.end_all(user.id, None, EndReason::AccountDeleted, Some(&auth.id)).await.map_err(db_error)?;
     store::delete(&state.db, user.id).await.map_err(db_error)?;
-    context::append_header(http::header::SET_COOKIE, state.cookies.clear());
-    context::append_header(
-        http::HeaderName::from_static("clear-site-data"),
-        http::HeaderValue::from_static("\"cookies\", \"storage\""),
-    );
-    leptos_axum::redirect(&format!("/login?signed_out={}", EndReason::AccountDeleted.as_str()));
+    leave_browser(&state, EndReason::AccountDeleted);
     Ok(())
 }

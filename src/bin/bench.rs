@@ -422,6 +422,7 @@ async fn seed(db: &Db, count: i64, expired: bool) {
     let expires = if expired { now - day } else { now + 7 * day };
     let users = (count / 10).max(1);
     let first_user: i64 = db_read!(db, |pool| sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM users").fetch_one(pool).await).unwrap();
+    // Six characters of this batch, then sixteen digits: a 22-character id like real ones.
     let tag = SessionToken::generate().id()[..6].replace(['-', '_'], "x");
     match db {
         Db::Sqlite { write, .. } => {
@@ -440,7 +441,7 @@ async fn seed(db: &Db, count: i64, expired: bool) {
                 "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < $1 - 1) \
                  INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, \
                  password_confirmed_at, ip, user_agent, browser, os, device_kind, location) \
-                 SELECT substr($2 || printf('%022d', n), 1, 22), zeroblob(32), $3 + (n % $4), $5, $5 - (n % 86400000), \
+                 SELECT $2 || printf('%016d', n), zeroblob(32), $3 + (n % $4), $5, $5 - (n % 86400000), \
                  $6, $6, $5, '203.0.113.7', 'bench', 'Chrome', 'Linux', 'desktop', 'Unknown location' FROM seq",
             )
             .bind(count)
@@ -467,7 +468,7 @@ async fn seed(db: &Db, count: i64, expired: bool) {
             sqlx::query(
                 "INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, \
                  password_confirmed_at, ip, user_agent, browser, os, device_kind, location) \
-                 SELECT substr($1 || lpad(n::text, 22, '0'), 1, 22), '\\x00'::bytea, $2 + (n % $3), $4, $4 - (n % 86400000), \
+                 SELECT $1 || lpad(n::text, 16, '0'), '\\x00'::bytea, $2 + (n % $3), $4, $4 - (n % 86400000), \
                  $5, $5, $4, '203.0.113.7', 'bench', 'Chrome', 'Linux', 'desktop', 'Unknown location' \
                  FROM generate_series(0::bigint, $6 - 1) n",
             )

@@ -47,7 +47,11 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     if state.config.is_https() {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
-    if !is_static {
+    if is_static {
+        // File names are not content-hashed, so browsers revalidate (304 when unchanged)
+        // rather than trust a copy that a deploy may have replaced.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
+    } else {
         // Signed-in pages and server function answers are never stored by any cache.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         // Ask Chromium for the detail Client Hints can add to the device (model, OS version).

@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod logs;
+mod process;
 mod properties;
 mod races;
 mod security;
