@@ -16,7 +16,7 @@ PAYLOAD_BUDGET_KIB := 64
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: help run build test test-rust test-e2e payload bench tools e2e-tools bench-tools postgres-check fuzz clean
+.PHONY: help run build test test-rust test-e2e test-e2e-postgres payload bench tools e2e-tools bench-tools postgres-check fuzz clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite in ./data)"
@@ -76,7 +76,7 @@ postgres-check:
 	  echo ""; \
 	fi
 
-test: tools e2e-tools postgres-check test-rust build payload test-e2e
+test: tools e2e-tools postgres-check test-rust build payload test-e2e test-e2e-postgres
 
 test-rust:
 	@if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then export TEST_POSTGRES_URL=skip; fi; \
@@ -91,6 +91,21 @@ fuzz:
 
 test-e2e:
 	cd end2end && npx playwright test
+
+# The same Playwright suite against the app on Postgres, in a database made for the run.
+E2E_PG_DB := active_sessions_e2e_$(shell date +%s)_$$$$
+test-e2e-postgres:
+	@if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	  if [ "$${REQUIRE_POSTGRES:-0}" = 1 ]; then echo "ERROR: Postgres is required but nothing answers at 127.0.0.1:5432" >&2; exit 1; fi; \
+	  echo "WARNING: no Postgres at 127.0.0.1:5432 — the Playwright run on Postgres is SKIPPED"; exit 0; \
+	fi; \
+	command -v psql >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql-client (psql)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; fi; }; \
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c 'CREATE DATABASE $(E2E_PG_DB)'; \
+	trap "psql -q -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS $(E2E_PG_DB) WITH (FORCE)'" EXIT; \
+	cd end2end && E2E_PORT=3200 E2E_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(E2E_PG_DB) npx playwright test
 
 ## ---- benchmarks --------------------------------------------------------------------------
 

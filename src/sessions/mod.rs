@@ -7,6 +7,8 @@ pub mod panel;
 pub mod types;
 
 #[cfg(feature = "ssr")]
+pub mod batch;
+#[cfg(feature = "ssr")]
 pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod cookie;

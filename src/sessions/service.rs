@@ -3,6 +3,7 @@
 //! any ending returns.
 
 use super::{
+    batch::CheckBatcher,
     cache::{CachedSession, Lookup, SessionCache},
     device::{self, ClientHints},
     geo::GeoIp,
@@ -21,6 +22,8 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 /// `last_seen` is written at most this often per session.
 pub const TOUCH_INTERVAL_MS: Millis = 60 * 1000;
+/// Batched session-check queries that may run at once (see `batch.rs`).
+pub const CHECK_QUERIES_IN_FLIGHT: usize = 4;
 /// Entries the in-process cache holds at most (about 200 bytes each).
 pub const CACHE_CAPACITY: usize = 200_000;
 
@@ -63,6 +66,7 @@ pub struct SessionService {
     clock: Arc<dyn Clock>,
     geo: Arc<GeoIp>,
     cache: Option<SessionCache>,
+    batcher: CheckBatcher,
     idle_ms: Millis,
     max_ms: Millis,
     max_per_user: i64,
@@ -86,10 +90,11 @@ impl SessionService {
         cache: bool,
     ) -> Self {
         SessionService {
-            db,
+            db: db.clone(),
             clock,
             geo,
             cache: cache.then(|| SessionCache::new(CACHE_CAPACITY)),
+            batcher: CheckBatcher::start(db.clone(), CHECK_QUERIES_IN_FLIGHT),
             idle_ms: duration_ms(idle),
             max_ms: duration_ms(max),
             max_per_user: i64::from(max_per_user),
@@ -269,7 +274,7 @@ impl SessionService {
             }
         }
         let ticket = self.cache.as_ref().map(|c| c.ticket());
-        let Some(record) = store::find_for_check(&self.db, token.id()).await? else {
+        let Some(record) = self.batcher.find(token.id()).await? else {
             return Ok(Found::Nothing);
         };
         if !token.matches(&record.secret_hash) {

@@ -98,6 +98,35 @@ pub async fn find_for_check(db: &Db, id: &str) -> Result<Option<CheckRecord>, sq
     })
 }
 
+/// [`find_for_check`] for several ids in one query (see `batch.rs`): `(id, row)` for those
+/// that exist. One statement per batch size, `IN ($1, …, $n)`: both engines answer it with
+/// primary-key lookups, and each size is prepared once per connection.
+pub async fn find_many_for_check(db: &Db, ids: &[&str]) -> Result<Vec<(String, CheckRecord)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: String,
+        #[sqlx(flatten)]
+        record: CheckRecord,
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, secret_hash, user_id, last_seen_at, expires_at, absolute_expires_at, password_confirmed_at, \
+         ip, user_agent FROM sessions WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let rows: Vec<Row> = db_read!(db, |pool| {
+        let mut query = sqlx::query_as(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().map(|r| (r.id, r.record)).collect())
+}
+
 pub async fn find(db: &Db, id: &str) -> Result<Option<SessionRecord>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM sessions WHERE id = $1");
     db_read!(db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)

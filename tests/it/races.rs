@@ -118,4 +118,50 @@ backend_tests! {
         let list = service.list(user_id).await.unwrap();
         assert!(list.iter().any(|s| s.id == actor.id));
     }
+
+    // Concurrent checks share database queries (`sessions/batch.rs`): in one batch, valid
+    // sessions, ended ones, wrong secrets, unknown ids and the same id twice each get their
+    // own right answer.
+    async fn concurrent_checks_in_one_batch_each_get_their_own_answer(app: TestApp) {
+        let service = app.state.sessions.clone();
+        let client = ClientInfo::local(CHROME_MAC);
+        let (_, mut tokens) = user_with_sessions(&app, 200).await;
+        let (other_user, other_tokens) = user_with_sessions(&app, 50).await;
+        let actor_token = tokens.pop().unwrap();
+        let Checked::Valid(actor) = service.check(&actor_token, &client).await.unwrap() else { panic!("actor valid") };
+        // Half of the first user's sessions end; the other user's stay.
+        let (ended, alive) = tokens.split_at(tokens.len() / 2);
+        for token in ended {
+            assert!(service.terminate(&actor, token.id(), &client).await.unwrap());
+        }
+        let forged: Vec<SessionToken> = alive[..20]
+            .iter()
+            .map(|t| SessionToken::parse(&format!("{}.{}", t.id(), "A".repeat(43))).unwrap())
+            .collect();
+        let unknown: Vec<SessionToken> = (0..20).map(|_| SessionToken::generate()).collect();
+        let mut cases: Vec<(SessionToken, bool)> = Vec::new();
+        cases.extend(ended.iter().map(|t| (t.clone(), false)));
+        cases.extend(alive.iter().map(|t| (t.clone(), true)));
+        cases.extend(alive[..30].iter().map(|t| (t.clone(), true)));
+        cases.extend(other_tokens.iter().map(|t| (t.clone(), true)));
+        cases.extend(forged.into_iter().map(|t| (t, false)));
+        cases.extend(unknown.into_iter().map(|t| (t, false)));
+        let checks = cases.iter().map(|(token, _)| {
+            let (service, client) = (service.clone(), client.clone());
+            let token = token.clone();
+            tokio::spawn(async move { service.check(&token, &client).await.unwrap() })
+        });
+        let results = futures::future::join_all(checks).await;
+        for ((token, valid), result) in cases.iter().zip(results) {
+            match (valid, result.unwrap()) {
+                (true, Checked::Valid(auth)) => {
+                    assert_eq!(auth.id, token.id());
+                    let owner_is_other = other_tokens.iter().any(|t| t.id() == token.id());
+                    assert_eq!(auth.user_id == other_user, owner_is_other, "answered with another session's row");
+                }
+                (false, Checked::SignedOut(_)) => {}
+                (valid, got) => panic!("session {} (valid: {valid}) got {got:?}", token.id()),
+            }
+        }
+    }
 }
