@@ -93,7 +93,6 @@ test-e2e:
 	cd end2end && npx playwright test
 
 # The same Playwright suite against the app on Postgres, in a database made for the run.
-E2E_PG_DB := active_sessions_e2e_$(shell date +%s)_$$$$
 test-e2e-postgres:
 	@if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
 	  if [ "$${REQUIRE_POSTGRES:-0}" = 1 ]; then echo "ERROR: Postgres is required but nothing answers at 127.0.0.1:5432" >&2; exit 1; fi; \
@@ -103,9 +102,10 @@ test-e2e-postgres:
 	  echo "installing Debian's postgresql-client (psql)"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; fi; }; \
-	psql -q -h 127.0.0.1 -U postgres -d postgres -c 'CREATE DATABASE $(E2E_PG_DB)'; \
-	trap "psql -q -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS $(E2E_PG_DB) WITH (FORCE)'" EXIT; \
-	cd end2end && E2E_PORT=3200 E2E_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(E2E_PG_DB) npx playwright test
+	db="active_sessions_e2e_$$(date +%s)_$$$$"; \
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE $$db"; \
+	trap "psql -q -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS $$db WITH (FORCE)'" EXIT; \
+	cd end2end && E2E_PORT=3200 E2E_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$$db" npx playwright test
 
 ## ---- benchmarks --------------------------------------------------------------------------
 

@@ -48,9 +48,18 @@ struct Args {
     /// Time-to-interactive measurement (end2end bench).
     #[arg(long)]
     tti_json: Option<String>,
+    /// Only these steps (comma-separated: check, page, scale), for quick looks while tuning.
+    #[arg(long, env = "BENCH_ONLY", value_delimiter = ',')]
+    only: Vec<String>,
     /// Where to write the report.
     #[arg(long, default_value = "BENCHMARKS.md")]
     out: String,
+}
+
+impl Args {
+    fn runs(&self, step: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == step)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -297,7 +306,7 @@ async fn main() {
     r.line("");
     r.line("| back-end | variant | req/s | p50 ms | p99 ms | vs bare | vs tower-sessions |");
     r.line("|---|---|---:|---:|---:|---:|---:|");
-    for backend in ["sqlite", "postgres"] {
+    for backend in ["sqlite", "postgres"].into_iter().filter(|_| args.runs("check")) {
         let db = BenchDb::create(backend, &args.postgres).await;
         let modes: &[(CacheMode, &str)] = if backend == "sqlite" {
             &[(CacheMode::On, "our session layer (cache on, the default)"), (CacheMode::Off, "our session layer, cache off")]
@@ -364,7 +373,7 @@ async fn main() {
     r.line("");
     r.line("| back-end | variant | req/s | p50 ms | p99 ms | ratio |");
     r.line("|---|---|---:|---:|---:|---:|");
-    for backend in ["sqlite", "postgres"] {
+    for backend in ["sqlite", "postgres"].into_iter().filter(|_| args.runs("page")) {
         let db = BenchDb::create(backend, &args.postgres).await;
         let state = state(&db.url, CacheMode::Auto).await;
         let (user, cookie) = signed_in(&state).await;
@@ -387,7 +396,7 @@ async fn main() {
     r.line("");
 
     // 3 + 4. Scale and clean-up.
-    if args.scale > 0 {
+    if args.scale > 0 && args.runs("scale") {
         scale(&args, &mut r).await;
         cleanup(&args, &mut r).await;
     } else {
