@@ -51,6 +51,13 @@ struct Args {
     /// Only these steps (comma-separated: check, page, scale), for quick looks while tuning.
     #[arg(long, env = "BENCH_ONLY", value_delimiter = ',')]
     only: Vec<String>,
+    /// Instead of the benchmarks: render /active-sessions (20 sessions, SQLite) this many times
+    /// in-process, no network, and print the time per page — for profilers such as callgrind.
+    #[arg(long)]
+    render_loop: Option<u32>,
+    /// With --render-loop: request the session-checked bench handler instead of the page.
+    #[arg(long)]
+    check_only: bool,
     /// Where to write the report.
     #[arg(long, default_value = "BENCHMARKS.md")]
     out: String,
@@ -191,6 +198,43 @@ async fn signed_in(state: &AppState) -> (i64, String) {
     (user, format!("{}={}", state.cookies.name(), token.cookie_value()))
 }
 
+/// See `Args::render_loop`.
+async fn render_loop(n: u32, check_only: bool) {
+    use tower::ServiceExt;
+    let db = BenchDb::create("sqlite", "").await;
+    let state = state(&db.url, CacheMode::Auto).await;
+    let (user, cookie) = signed_in(&state).await;
+    let client = ClientInfo::local("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0");
+    for _ in 0..19 {
+        state.sessions.create(user, &client, EventKind::SignedIn).await.unwrap();
+    }
+    let (app, path) = if check_only {
+        let app = Router::new().route("/bench/checked", get(checked)).layer(from_fn_with_state(state.clone(), session_layer));
+        (app, "/bench/checked")
+    } else {
+        (server::app(state.clone()), "/active-sessions")
+    };
+    let request = || {
+        let mut req = http::Request::get(path)
+            .header("cookie", &cookie)
+            .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        req
+    };
+    let mut bytes = 0;
+    let started = Instant::now();
+    for _ in 0..n {
+        let res = app.clone().oneshot(request()).await.unwrap();
+        assert_eq!(res.status(), 200);
+        bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().len();
+    }
+    let per = started.elapsed().as_secs_f64() * 1e6 / f64::from(n.max(1));
+    println!("{n} requests of {path} ({bytes} bytes): {per:.1} µs each");
+    state.db.close().await;
+}
+
 async fn checked(Extension(auth): Extension<RequestAuth>) -> axum::response::Response {
     match auth.0 {
         Some(a) => a.user_id.to_string().into_response(),
@@ -289,6 +333,9 @@ fn machine() -> String {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    if let Some(n) = args.render_loop {
+        return render_loop(n, args.check_only).await;
+    }
     let mut r = Report { md: String::new(), goals: Vec::new() };
     let started = Instant::now();
     let date = Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
