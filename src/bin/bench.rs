@@ -76,6 +76,15 @@ struct Load {
     p99_ms: f64,
 }
 
+/// Rounds of alternating measurements in step 1.
+const ROUNDS: usize = 3;
+
+/// The run with the median throughput.
+fn median(mut loads: Vec<Load>) -> Load {
+    loads.sort_by(|a, b| a.rps.total_cmp(&b.rps));
+    loads[loads.len() / 2]
+}
+
 /// Runs wrk against `url` (after a one-second warm-up that is thrown away) and reads its
 /// throughput and latency percentiles.
 fn wrk(url: &str, cookie: Option<&str>, seconds: u32, connections: u32) -> Load {
@@ -209,8 +218,13 @@ async fn render_loop(n: u32, check_only: bool) {
         state.sessions.create(user, &client, EventKind::SignedIn).await.unwrap();
     }
     let (app, path) = if check_only {
-        let app = Router::new().route("/bench/checked", get(checked)).layer(from_fn_with_state(state.clone(), session_layer));
-        (app, "/bench/checked")
+        let app = Router::new()
+            .route("/bench/checked", get(checked))
+            .layer(from_fn_with_state(state.clone(), session_layer))
+            .route("/bench/bare", get(bare));
+        // BENCH_PATH=/bench/bare: the same loop without the session layer, for the difference.
+        let path: &'static str = if std::env::var("BENCH_PATH").as_deref() == Ok("/bench/bare") { "/bench/bare" } else { "/bench/checked" };
+        (app, path)
     } else {
         (server::app(state.clone()), "/active-sessions")
     };
@@ -349,7 +363,7 @@ async fn main() {
     // 1 + 5. The per-request session check, against the bare handler and tower-sessions.
     r.line("## 1. Per-request session check (and 5. the peer baseline)");
     r.line("");
-    r.line("The same small signed-in handler (answers the user id): bare, behind our session layer with a valid session cookie, and behind tower-sessions 0.14 with its sqlx store on the same database.");
+    r.line("The same small signed-in handler (answers the user id): bare, behind our session layer with a valid session cookie, and behind tower-sessions 0.14 with its sqlx store on the same database. The bare handler gets the very same request, session cookie included, and ignores it. Each variant is measured in three rounds, alternating with the others, and the median round is shown; \"vs bare\" and \"vs tower-sessions\" compare medians.");
     r.line("");
     r.line("| back-end | variant | req/s | p50 ms | p99 ms | vs bare | vs tower-sessions |");
     r.line("|---|---|---:|---:|---:|---:|---:|");
@@ -360,25 +374,33 @@ async fn main() {
         } else {
             &[(CacheMode::Off, "our session layer, uncached (the default: several servers may share Postgres)"), (CacheMode::On, "our session layer, cache on (single server only)")]
         };
-        let mut bare_load = None;
-        let mut tower_load = None;
+        // Both variants of our layer serve side by side (one server each), so that every
+        // round measures everything: the machine's speed drifts over a run (other tenants,
+        // turbo), and alternating rounds with medians let the drift hit all variants alike.
+        let mut ours = Vec::new();
         for (mode, label) in modes {
             let state = state(&db.url, *mode).await;
             let (_, cookie) = signed_in(&state).await;
-            let (ours, tower) = check_servers(&state).await;
-            let bare = *bare_load.get_or_insert_with(|| wrk(&format!("http://{ours}/bench/bare"), None, args.seconds, 32));
-            let tower = *match tower_load {
-                Some(ref t) => t,
-                None => {
-                    let cookie = tower_cookie(tower).await;
-                    tower_load.insert(wrk(&format!("http://{tower}/tower/checked"), Some(&cookie), args.seconds, 32))
-                }
-            };
-            let load = wrk(&format!("http://{ours}/bench/checked"), Some(&cookie), args.seconds, 32);
-            if *mode == modes[0].0 {
-                r.line(format!("| {backend} | bare handler | {:.0} | {:.3} | {:.3} | 1.00× | |", bare.rps, bare.p50_ms, bare.p99_ms));
-                r.line(format!("| {backend} | tower-sessions + sqlx store | {:.0} | {:.3} | {:.3} | {:.2}× | 1.00× |", tower.rps, tower.p50_ms, tower.p99_ms, tower.rps / bare.rps));
+            let (addr, tower) = check_servers(&state).await;
+            ours.push((*mode, *label, state, cookie, addr, tower));
+        }
+        let (_, _, _, first_cookie, first_addr, tower) = &ours[0];
+        let tower_cookie = tower_cookie(*tower).await;
+        let (mut bares, mut towers) = (Vec::new(), Vec::new());
+        let mut loads: Vec<Vec<Load>> = vec![Vec::new(); ours.len()];
+        for _ in 0..ROUNDS {
+            // The very same request (cookie included) that the checked handler gets.
+            bares.push(wrk(&format!("http://{first_addr}/bench/bare"), Some(first_cookie), args.seconds, 32));
+            towers.push(wrk(&format!("http://{tower}/tower/checked"), Some(&tower_cookie), args.seconds, 32));
+            for (i, (_, _, _, cookie, addr, _)) in ours.iter().enumerate() {
+                loads[i].push(wrk(&format!("http://{addr}/bench/checked"), Some(cookie), args.seconds, 32));
             }
+        }
+        let (bare, tower) = (median(bares), median(towers));
+        r.line(format!("| {backend} | bare handler | {:.0} | {:.3} | {:.3} | 1.00× | |", bare.rps, bare.p50_ms, bare.p99_ms));
+        r.line(format!("| {backend} | tower-sessions + sqlx store | {:.0} | {:.3} | {:.3} | {:.2}× | 1.00× |", tower.rps, tower.p50_ms, tower.p99_ms, tower.rps / bare.rps));
+        for ((mode, label, state, ..), loads) in ours.iter().zip(loads) {
+            let load = median(loads);
             let (vs_bare, vs_tower) = (load.rps / bare.rps, load.rps / tower.rps);
             match (backend, mode) {
                 ("sqlite", CacheMode::On) => {
@@ -398,12 +420,8 @@ async fn main() {
                 _ => {}
             }
             r.line(format!(
-                "| {backend} | {label} | {:.0} | {:.3} | {:.3} | **{:.2}×** | **{:.2}×** |",
-                load.rps,
-                load.p50_ms,
-                load.p99_ms,
-                load.rps / bare.rps,
-                load.rps / tower.rps
+                "| {backend} | {label} | {:.0} | {:.3} | {:.3} | **{vs_bare:.2}×** | **{vs_tower:.2}×** |",
+                load.rps, load.p50_ms, load.p99_ms
             ));
             state.db.close().await;
         }

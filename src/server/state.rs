@@ -6,8 +6,19 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
+/// Cloned for every request (axum's `State`), so it is one `Arc`: a clone is one atomic
+/// increment instead of one per field, which under load on several cores is measurable.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+pub struct AppStateInner {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub db: Db,
@@ -64,7 +75,7 @@ impl AppState {
             .build();
         let cookies = CookieJar::new(config.is_https(), config.session_max_lifetime);
         let passwords = Arc::new(Passwords::new().await);
-        Ok(AppState {
+        Ok(AppState(Arc::new(AppStateInner {
             leptos_options,
             config: Arc::new(config),
             db,
@@ -73,6 +84,6 @@ impl AppState {
             sessions,
             cookies,
             passwords,
-        })
+        })))
     }
 }

@@ -28,7 +28,13 @@ pub struct ClientHints {
 
 impl ClientHints {
     pub fn from_headers(headers: &http::HeaderMap) -> Self {
-        let get = |name: &str| {
+        use http::HeaderName;
+        // Names parsed once, not on every request.
+        static PLATFORM: HeaderName = HeaderName::from_static("sec-ch-ua-platform");
+        static PLATFORM_VERSION: HeaderName = HeaderName::from_static("sec-ch-ua-platform-version");
+        static MOBILE: HeaderName = HeaderName::from_static("sec-ch-ua-mobile");
+        static MODEL: HeaderName = HeaderName::from_static("sec-ch-ua-model");
+        let get = |name: &HeaderName| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
@@ -36,10 +42,10 @@ impl ClientHints {
                 .filter(|v| !v.is_empty() && v.len() <= 64)
         };
         ClientHints {
-            platform: get("sec-ch-ua-platform"),
-            platform_version: get("sec-ch-ua-platform-version"),
-            mobile: get("sec-ch-ua-mobile").map(|v| v == "?1"),
-            model: get("sec-ch-ua-model"),
+            platform: get(&PLATFORM),
+            platform_version: get(&PLATFORM_VERSION),
+            mobile: get(&MOBILE).map(|v| v == "?1"),
+            model: get(&MODEL),
         }
     }
 }

@@ -23,8 +23,8 @@ fn is_public(path: &str) -> bool {
 }
 
 pub fn client_info(state: &AppState, peer: Option<IpAddr>, headers: &HeaderMap) -> ClientInfo {
-    let forwarded: Vec<&str> =
-        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    static X_FORWARDED_FOR: http::HeaderName = http::HeaderName::from_static("x-forwarded-for");
+    let forwarded: Vec<&str> = headers.get_all(&X_FORWARDED_FOR).iter().filter_map(|v| v.to_str().ok()).collect();
     let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
     let peer = peer.unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
