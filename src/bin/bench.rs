@@ -548,10 +548,19 @@ only pays when one person reloads the same unchanged page many times a second. N
 person anything, so neither is done: one page costs about 0.7 ms in-process
 (`bench --render-loop 2000`), SQLite query included.
 
-**Session check vs the bare handler on SQLite (goal ≥ 0.8×).** Met, with little margin: on this
-2-core machine most of a request's cost is the kernel's loopback TCP and wrk itself, and the
-ratio moves by ±0.05 between runs. The check on a cache hit costs about 1.4 µs of CPU in-process
-(`bench --render-loop 300000 --check-only`, against `BENCH_PATH=/bench/bare`).
+**Session check vs the bare handler on SQLite (goal ≥ 0.8×): on the line.** Across runs on
+this 2-core machine the ratio lands between 0.74 and 0.85 (the same code path, cached, on
+Postgres too). Most of a request's cost here is the kernel's loopback TCP and wrk itself, which
+share the two cores with the server. In-process, a check on a cache hit costs about 1.4 µs of CPU
+(`bench --render-loop 300000 --check-only`, against `BENCH_PATH=/bench/bare`); under load it
+costs several times that — the cache shard's lock and the state's reference count are shared by
+both cores, and the code runs with cold caches between kernel work. What would take it further:
+a cache whose reads need no shared writes (per-core or epoch-based), and fewer allocations per
+request (the client info and session id are copied into request extensions).
+
+**Scale on Postgres at 10 million sessions.** Runs before the bench vacuumed after its bulk
+load saw autovacuum working on the fresh 10M-row table during the measurement; the bench now
+runs `VACUUM (ANALYZE)` after seeding, as one does after a bulk load.
 
 **Payload margin.** The budget is met by under 1 KiB. Each island costs about 2 KiB, so the
 signed-in pages share one; the next big saving would be a leaner server-function client.";
@@ -622,7 +631,9 @@ async fn seed(db: &Db, count: i64, expired: bool) {
             .execute(pool)
             .await
             .unwrap();
-            sqlx::query("ANALYZE sessions").execute(pool).await.unwrap();
+            // As after any bulk load: otherwise autovacuum (and first-read hint-bit writes) run
+            // during the measurement and take the 2 cores' time from it.
+            sqlx::raw_sql("VACUUM (ANALYZE) users, sessions").execute(pool).await.unwrap();
         }
     }
 }
