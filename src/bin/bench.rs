@@ -228,24 +228,39 @@ async fn render_loop(n: u32, check_only: bool) {
     } else {
         (server::app(state.clone()), "/active-sessions")
     };
-    let request = || {
+    let cookie = Arc::new(cookie);
+    let request = move || {
         let mut req = http::Request::get(path)
-            .header("cookie", &cookie)
+            .header("cookie", cookie.as_str())
             .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
             .body(axum::body::Body::empty())
             .unwrap();
         req.extensions_mut().insert(axum::extract::ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         req
     };
-    let mut bytes = 0;
+    // BENCH_TASKS=k: k loops at once (on the runtime's worker threads), to see contention.
+    let tasks: u32 = std::env::var("BENCH_TASKS").ok().and_then(|t| t.parse().ok()).unwrap_or(1).max(1);
     let started = Instant::now();
-    for _ in 0..n {
-        let res = app.clone().oneshot(request()).await.unwrap();
-        assert_eq!(res.status(), 200);
-        bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().len();
+    let loops: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (app, request) = (app.clone(), request.clone());
+            tokio::spawn(async move {
+                let mut bytes = 0;
+                for _ in 0..n / tasks {
+                    let res = app.clone().oneshot(request()).await.unwrap();
+                    assert_eq!(res.status(), 200);
+                    bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().len();
+                }
+                bytes
+            })
+        })
+        .collect();
+    let mut bytes = 0;
+    for l in loops {
+        bytes = l.await.unwrap();
     }
     let per = started.elapsed().as_secs_f64() * 1e6 / f64::from(n.max(1));
-    println!("{n} requests of {path} ({bytes} bytes): {per:.1} µs each");
+    println!("{n} requests of {path} ({bytes} bytes) in {tasks} loop(s): {per:.2} µs each (wall clock / requests)");
     state.db.close().await;
 }
 
