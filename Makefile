@@ -49,7 +49,7 @@ e2e-tools:
 	  echo "installing Debian's chromium"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
-	@[ -d end2end/node_modules/@playwright/test ] || npm ci --prefix end2end --no-audit --no-fund
+	@[ -d end2end/node_modules/@playwright/test ] && [ -d end2end/node_modules/otpauth ] || npm ci --prefix end2end --no-audit --no-fund
 
 ## ---- build and run -----------------------------------------------------------------------
 
@@ -122,7 +122,7 @@ bench: tools e2e-tools bench-tools build
 	rm -f target/bench/tti.*.json
 	cd end2end && TTI_OUT=$(ROOT)/target/bench/tti npx playwright test --config bench.config.ts
 	node -e 'const fs=require("fs");const d="target/bench";console.log(JSON.stringify(fs.readdirSync(d).filter(f=>f.startsWith("tti.")&&f!=="tti.json").sort().map(f=>JSON.parse(fs.readFileSync(d+"/"+f)))))' > target/bench/tti.json
-	cargo build --release --features bench --bin bench
+	cargo build --release -p active-sessions-bench --bin bench
 	./target/release/bench --payload-json target/bench/payload.json --tti-json target/bench/tti.json --out BENCHMARKS.md
 
 clean:

@@ -65,6 +65,10 @@ export default defineConfig({
     server(port, databaseUrl, dataDir, {}),
     // A second server whose re-authentication window is one second, for the password prompt.
     server(port + 1, `sqlite://${dataDir}-reauth/e2e.db`, `${dataDir}-reauth`, { REAUTH_WINDOW: "1s" }),
+    // A third under a domain name (WebAuthn needs one), for passkeys; same database kind.
+    server(port + 2, databaseUrl.startsWith("sqlite:") ? `sqlite://${dataDir}-passkeys/e2e.db` : databaseUrl, `${dataDir}-passkeys`, {
+      PUBLIC_URL: `http://localhost:${port + 2}`,
+    }),
   ],
 });
 
@@ -86,6 +90,7 @@ function server(port: number, databaseUrl: string, dir: string, extra: Record<st
       // The tests play a proxy in front of the app to appear from other addresses.
       TRUSTED_PROXIES: "127.0.0.1",
       LOGIN_MAX_FAILURES_PER_IP: "100000",
+      SIGNUP_MAX_PER_IP: "100000",
       RUST_LOG: "warn",
       ...extra,
     },

@@ -1,4 +1,8 @@
-use active_sessions::server::{self, clock::SystemClock, config::Config, state::AppState};
+use active_sessions::{
+    app::{cli, server},
+    identity::state::AppState,
+    infra::{clock::SystemClock, config::Config},
+};
 use clap::Parser;
 use std::{process::ExitCode, sync::Arc, time::Duration};
 use tracing_subscriber::EnvFilter;
@@ -8,12 +12,26 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
+    let mut config = Config::parse();
+    let command = config.command.take();
+    // The operator's commands print their answer; the server logs (to standard error).
+    let default_filter = if command.is_some() { "warn" } else { "info,sqlx=warn,tower_http=info" };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
-        )
+        .with_writer(std::io::stderr)
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)))
         .init();
+    if let Some(command) = command {
+        let state = match AppState::build(config, Arc::new(SystemClock)).await {
+            Ok(state) => state,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let code = cli::run(&state, command).await;
+        state.db.close().await;
+        return code;
+    }
 
     if !config.is_https() {
         tracing::warn!(
@@ -38,6 +56,18 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(metrics_addr) = state.config.metrics_addr {
+        match tokio::net::TcpListener::bind(metrics_addr).await {
+            Ok(listener) => {
+                tracing::info!("metrics on http://{metrics_addr}/metrics");
+                tokio::spawn(async move { axum::serve(listener, server::metrics_app()).await });
+            }
+            Err(e) => {
+                eprintln!("error: METRICS_ADDR: cannot listen on {metrics_addr}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let cleanup = server::spawn_cleanup(state.clone(), Duration::from_secs(300));
     tracing::info!("listening on http://{addr}");
     let db = state.db.clone();

@@ -24,18 +24,18 @@ test("delete the account", async ({ page, newDevice }) => {
   await expect(page.getByRole("alert")).toHaveText("That password is not right.");
   await page.getByRole("region", { name: "Delete account" }).getByLabel("Password").fill(PASSWORD);
   await page.getByRole("region", { name: "Delete account" }).getByRole("button", { name: "Delete account" }).click();
-  await expect(page).toHaveURL(/\/login\?signed_out=account_deleted/);
+  await expect(page).toHaveURL(/\/login\?msg=/);
   await b.goto("/active-sessions");
   await expect(b.getByRole("status")).toHaveText("This account was deleted");
   await logIn(page, email);
   await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
 });
 
-test("security events list what happened", async ({ page, newDevice }) => {
+test("security activity lists what happened", async ({ page, newDevice }) => {
   const email = await signUp(page);
   await otherDevice(newDevice, email, AGENTS.edgeWindows);
   await page.goto("/settings/security");
-  const events = page.getByRole("list", { name: "Security events" });
+  const events = page.getByRole("list", { name: "Security activity" });
   await expect(events.getByRole("listitem").first()).toContainText("Signed in");
   await expect(events.getByRole("listitem").first()).toContainText("Edge on Windows");
   await expect(events.getByRole("listitem").last()).toContainText("Account created");

@@ -6,6 +6,9 @@ export const PASSWORD = "correct horse battery staple";
 /** The second server of playwright.config.ts, whose re-authentication window is one second. */
 export const REAUTH_BASE_URL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 1}`;
 
+/** The third server of playwright.config.ts, under a domain name, for passkeys. */
+export const PASSKEY_BASE_URL = `http://localhost:${Number(process.env.E2E_PORT ?? 3100) + 2}`;
+
 export const AGENTS = {
   firefoxWindows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
   safariIphone:

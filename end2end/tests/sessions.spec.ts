@@ -54,7 +54,7 @@ test("device A sees both sessions, terminates B, and B must log in again", async
 
   // B's very next request is signed out, and told why.
   await b.goto("/active-sessions");
-  await expect(b).toHaveURL(/\/login\?signed_out=terminated/);
+  await expect(b).toHaveURL(/\/login\?msg=/);
   await expect(b.getByRole("status")).toHaveText("Your session was ended from another device");
 });
 
@@ -66,7 +66,7 @@ test("log out this device from its own row", async ({ page }) => {
   const dialog = page.getByRole("dialog", { name: "Log out of this device?" });
   await expect(dialog.getByLabel("Password")).toBeHidden();
   await dialog.getByRole("button", { name: "Log out" }).click();
-  await expect(page).toHaveURL(/\/login\?signed_out=logged_out$/);
+  await expect(page).toHaveURL(/\/login\?msg=[^&]+$/);
   await expect(page.getByRole("status")).toHaveText("You have been logged out");
   await page.goto("/active-sessions");
   await expect(page).toHaveURL(/\/login/);
@@ -100,7 +100,7 @@ test("log out all other sessions leaves exactly this one, and twice is harmless"
   await expect(second.getByRole("list", { name: "Active sessions" }).getByRole("listitem")).toHaveCount(1);
   for (const other of others) {
     await other.goto("/active-sessions");
-    await expect(other).toHaveURL(/\/login\?signed_out=terminated/);
+    await expect(other).toHaveURL(/\/login\?msg=/);
   }
   await page.reload();
   await expect(list.getByRole("listitem")).toHaveCount(1);
@@ -201,11 +201,11 @@ test.describe("with JavaScript off", () => {
     await expect(page).toHaveURL(/\/active-sessions\/[A-Za-z0-9_-]{22}\/end$/);
     await expect(page.getByRole("heading", { name: "Terminate the session on Firefox on Windows?" })).toBeVisible();
     await page.getByRole("button", { name: "Terminate" }).click();
-    await expect(page).toHaveURL(/\/active-sessions\?notice=terminated$/);
+    await expect(page).toHaveURL(/\/active-sessions\?msg=[^&]+$/);
     await expect(page.getByRole("status").filter({ hasText: "Session terminated" })).toBeVisible();
     await expect(page.getByRole("list", { name: "Active sessions" }).getByRole("listitem")).toHaveCount(1);
     await b.goto("/active-sessions");
-    await expect(b).toHaveURL(/\/login\?signed_out=terminated/);
+    await expect(b).toHaveURL(/\/login\?msg=/);
   });
 
   test("log out all others through the confirm page", async ({ page, newDevice }) => {
@@ -267,7 +267,7 @@ test("the sidebar search filters the menu", async ({ page }) => {
   // Wait until the search box is live (islands hydrate when the browser is idle).
   await expect(async () => {
     await search.fill("sess");
-    await expect(nav.getByRole("link", { name: "Security events" })).toBeHidden({ timeout: 500 });
+    await expect(nav.getByRole("link", { name: "Security activity" })).toBeHidden({ timeout: 500 });
   }).toPass();
   await expect(nav.getByRole("link", { name: "Active sessions" })).toBeVisible();
   await expect(nav.getByRole("link", { name: "Account settings" })).toBeHidden();
@@ -279,4 +279,14 @@ test("the sidebar search filters the menu", async ({ page }) => {
   await expect(page).toHaveURL(/\/settings\/account$/);
   // The same list is a section of the account settings.
   await expect(page.getByRole("list", { name: "Active sessions" }).getByRole("listitem")).toHaveCount(1);
+});
+
+test("the Active sessions page downloads no code or styles of other pages", async ({ page }) => {
+  await signUp(page);
+  const requested: string[] = [];
+  page.on("request", (r) => requested.push(new URL(r.url()).pathname));
+  await page.reload();
+  await waitForHydration(page);
+  expect(requested.filter((p) => p.startsWith("/styles/") || p === "/passkeys.js")).toEqual([]);
+  expect(requested).toContain("/pkg/active-sessions.wasm");
 });

@@ -1,69 +1,61 @@
-//! Server functions for accounts. Thin: check the caller, call the store, map errors.
-//! Each also works as a plain HTML form post: on success it redirects where the person should
-//! land; errors go back to the form's page (see `server::forms`).
+//! Server functions for accounts. Thin: check the caller, call the identity services, map
+//! errors. Each also works as a plain HTML form post: on success it redirects where the person
+//! should land; errors go back to the form's page (see `infra::forms`).
 
-use crate::error::AppError;
+use crate::infra::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    auth::{password, store},
-    events::types::EventKind,
-    server::context::{self, db_error},
-    sessions::types::EndReason,
+    identity::{context, passwords, totp, types::{EndReason, EventKind, SignInMethod}},
+    infra::routes,
 };
 
-/// Where people land after signing in.
-pub const HOME: &str = "/active-sessions";
+/// What the account settings page says after a password change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum AccountNotice {
+    PasswordChanged,
+    PasswordChangedOthersEnded,
+}
+
+impl AccountNotice {
+    pub fn text(self) -> &'static str {
+        match self {
+            AccountNotice::PasswordChanged => "Password changed",
+            AccountNotice::PasswordChangedOthersEnded => "Password changed, and all other sessions were logged out",
+        }
+    }
+
+    pub fn message(self) -> crate::infra::flash::Message {
+        crate::infra::flash::Message::new(crate::infra::flash::Kind::Notice, self.into(), None)
+    }
+}
+
+/// The longest email address anyone can have (RFC 5321's path limit).
+#[cfg(feature = "ssr")]
+const MAX_EMAIL: usize = 254;
 
 #[cfg(feature = "ssr")]
 fn check_email(email: &str) -> Result<(), AppError> {
     let email = email.trim();
-    if email.len() > 254 || !email_address::EmailAddress::is_valid(email) {
+    if email.len() > MAX_EMAIL || !email_address::EmailAddress::is_valid(email) {
         return Err(AppError::InvalidEmail);
     }
     Ok(())
 }
 
-/// Starts a new session for `user_id` and sets its cookie. Ends the session this browser was
-/// still using, if any: a log-in never carries an old session forward.
-#[cfg(feature = "ssr")]
-async fn start_session(
-    state: &crate::server::state::AppState,
-    user_id: i64,
-    kind: EventKind,
-) -> Result<(), AppError> {
-    let client = context::client()?;
-    if let Some(previous) = context::maybe_auth() {
-        state.sessions.logout(&previous, &client).await.map_err(db_error)?;
-    }
-    let token = state.sessions.create(user_id, &client, kind).await.map_err(db_error)?;
-    context::append_header(http::header::SET_COOKIE, state.cookies.issue(&token));
-    Ok(())
-}
-
-/// The answer that leaves this browser signed out: the cookie and site data cleared, and the
-/// log-in page saying why.
-#[cfg(feature = "ssr")]
-fn leave_browser(state: &crate::server::state::AppState, reason: EndReason) {
-    context::append_header(http::header::SET_COOKIE, state.cookies.clear());
-    context::append_header(
-        http::HeaderName::from_static("clear-site-data"),
-        http::HeaderValue::from_static("\"cookies\", \"storage\""),
-    );
-    leptos_axum::redirect(&format!("/login?signed_out={}", reason.as_str()));
-}
-
 #[server(endpoint = "signup")]
 pub async fn signup(email: String, password: String) -> Result<(), AppError> {
     let state = context::state()?;
+    let client = context::client()?;
     check_email(&email)?;
-    password::check_new(&password)?;
-    let hash = password::hash(password).await?;
+    passwords::check_new(&password)?;
+    let hash = state.credentials.new_account_hash(password, &client, state.config.signup_max_per_ip).await?;
     let now = state.clock.now_ms();
-    let user_id = store::create(&state.db, &email, &hash, now).await.map_err(db_error)?.ok_or(AppError::EmailTaken)?;
-    start_session(&state, user_id, EventKind::SignedUp).await?;
-    leptos_axum::redirect(HOME);
+    let user_id = crate::identity::users::create(&state.db, &email, &hash, now).await?.ok_or(AppError::EmailTaken)?;
+    context::start_session(&state, user_id, &hash, EventKind::SignedUp, SignInMethod::Password).await?;
+    leptos_axum::redirect(routes::HOME);
     Ok(())
 }
 
@@ -71,33 +63,19 @@ pub async fn signup(email: String, password: String) -> Result<(), AppError> {
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let state = context::state()?;
     let client = context::client()?;
-    let config = &state.config;
-    let now = state.clock.now_ms();
-    let since = now - crate::server::clock::duration_ms(config.login_failure_window);
-    let window = crate::server::clock::duration_ms(config.login_failure_window);
-    let ip = client.ip.to_string();
-    // Too many recent failures for this address or from this client: slow down, never lock.
-    for (by_email, key, limit) in
-        [(true, email.as_str(), config.login_max_failures_per_email), (false, ip.as_str(), config.login_max_failures_per_ip)]
-    {
-        if let Some(oldest) = store::blocked_since(&state.db, by_email, key, since, limit).await.map_err(db_error)? {
-            let retry_after = ((oldest + window - now).max(1000) + 999) / 1000;
-            context::append_header(http::header::RETRY_AFTER, retry_after.into());
-            return Err(AppError::RateLimited(retry_after as u64));
-        }
-    }
-    let user = store::find_by_email(&state.db, &email).await.map_err(db_error)?;
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    if !state.passwords.verify(password, stored).await {
-        store::record_failure(&state.db, &email, &ip, now).await.map_err(db_error)?;
-        let event = state.sessions.event(user.as_ref().map(|u| u.id), EventKind::SignInFailed, &client);
-        crate::events::store::record(&state.db, &event).await.map_err(db_error)?;
+    if email.len() > MAX_EMAIL {
         return Err(AppError::BadCredentials);
     }
-    let user = user.ok_or_else(|| context::internal("verified without an account"))?;
-    store::clear_failures(&state.db, &email).await.map_err(db_error)?;
-    start_session(&state, user.id, EventKind::SignedIn).await?;
-    let target = next.as_deref().and_then(context::local_path).unwrap_or(HOME);
+    let device = context::device_token(&state);
+    let user = state.credentials.log_in(&email, password, &client, device.as_deref()).await?;
+    if totp::is_on(&state.db, user.id).await? {
+        // No session yet: the second factor decides.
+        let second_step = context::begin_second_factor(&state, &user).await?;
+        leptos_axum::redirect(second_step);
+        return Ok(());
+    }
+    context::start_session(&state, user.id, &user.password_hash, EventKind::SignedIn, SignInMethod::Password).await?;
+    let target = next.as_deref().and_then(routes::local_path).unwrap_or(routes::HOME);
     leptos_axum::redirect(target);
     Ok(())
 }
@@ -105,30 +83,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     let state = context::state()?;
-    if let Some(auth) = context::maybe_auth() {
-        let client = context::client()?;
-        state.sessions.logout(&auth, &client).await.map_err(db_error)?;
-    }
-    leave_browser(&state, EndReason::LoggedOut);
-    Ok(())
-}
-
-/// Checks the caller's current password (for changing it or deleting the account).
-#[cfg(feature = "ssr")]
-async fn verify_current(
-    state: &crate::server::state::AppState,
-    auth: &crate::sessions::service::AuthSession,
-    password: String,
-) -> Result<store::UserRecord, AppError> {
-    let user = store::find(&state.db, auth.user_id).await.map_err(db_error)?.ok_or(AppError::SignedOut)?;
-    if !state.passwords.verify(password, Some(user.password_hash.clone())).await {
-        let client = context::client()?;
-        let event = state.sessions.event(Some(user.id), EventKind::ReauthFailed, &client);
-        crate::events::store::record(&state.db, &event).await.map_err(db_error)?;
-        return Err(AppError::WrongPassword);
-    }
-    state.sessions.confirm_password(auth).await.map_err(db_error)?;
-    Ok(user)
+    context::log_out_here(&state).await.map(|_| ())
 }
 
 #[server(endpoint = "change_password")]
@@ -140,23 +95,14 @@ pub async fn change_password(
     let state = context::state()?;
     let auth = context::auth()?;
     let client = context::client()?;
-    password::check_new(&new_password)?;
-    let user = verify_current(&state, &auth, current_password).await?;
-    let hash = password::hash(new_password).await?;
-    let mut event = state.sessions.event(Some(user.id), EventKind::PasswordChanged, &client);
-    event.actor_session_id = Some(auth.id.clone());
-    store::set_password(&state.db, user.id, &hash, state.clock.now_ms(), &event).await.map_err(db_error)?;
-    let notice = if log_out_others.is_some() {
-        state
-            .sessions
-            .end_all(user.id, Some(&auth.id), EndReason::PasswordChanged, Some(&auth.id))
-            .await
-            .map_err(db_error)?;
-        "password_changed_others_ended"
-    } else {
-        "password_changed"
-    };
-    leptos_axum::redirect(&format!("/settings/account?notice={notice}"));
+    passwords::check_new(&new_password)?;
+    state.credentials.confirm(auth.user_id, current_password, &client).await?;
+    state.sessions.confirm_password(&auth).await?;
+    let hash = state.credentials.passwords.hash(new_password).await?;
+    let end_others = log_out_others.is_some();
+    state.sessions.change_password(&auth, &hash, end_others, &client).await?;
+    let notice = if end_others { AccountNotice::PasswordChangedOthersEnded } else { AccountNotice::PasswordChanged };
+    leptos_axum::redirect(&state.messages.redirect(routes::ACCOUNT_SETTINGS, &notice.message()));
     Ok(())
 }
 
@@ -164,10 +110,9 @@ pub async fn change_password(
 pub async fn delete_account(password: String) -> Result<(), AppError> {
     let state = context::state()?;
     let auth = context::auth()?;
-    let user = verify_current(&state, &auth, password).await?;
-    // End every session first (recording why, dropping cached checks), then the account.
-    state.sessions.end_all(user.id, None, EndReason::AccountDeleted, Some(&auth.id)).await.map_err(db_error)?;
-    store::delete(&state.db, user.id).await.map_err(db_error)?;
-    leave_browser(&state, EndReason::AccountDeleted);
+    let client = context::client()?;
+    state.credentials.confirm(auth.user_id, password, &client).await?;
+    state.sessions.delete_account(&auth, &client).await?;
+    context::leave_browser(&state, EndReason::AccountDeleted);
     Ok(())
 }

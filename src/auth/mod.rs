@@ -2,7 +2,3 @@
 
 pub mod api;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod password;
-#[cfg(feature = "ssr")]
-pub mod store;

@@ -2,31 +2,28 @@
 //! the same with or without JavaScript.
 
 use super::api::{Login, Signup};
-use crate::{error::AppError, sessions::types::EndReason};
+use crate::passkeys::pages::PasskeySignIn;
+use crate::{
+    identity::types::EndReason,
+    infra::{
+        flash::Kind,
+        routes,
+        ui::{FormError, form_error, message_of},
+    },
+};
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
+use leptos_meta::{Stylesheet, Title};
 use leptos_router::hooks::use_query_map;
-
-/// The error a failed form post came back with (`?error=…`), as a sentence.
-pub fn error_from_query() -> Option<String> {
-    let query = use_query_map().get_untracked();
-    let retry = query.get("retry").and_then(|r| r.parse().ok());
-    query.get("error").and_then(|code| AppError::from_code(&code, retry)).map(|e| e.to_string())
-}
-
-#[component]
-pub fn FormError(message: Option<String>) -> impl IntoView {
-    message.map(|m| view! { <p class="message error" role="alert">{m}</p> })
-}
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map().get_untracked();
-    let signed_out = query.get("signed_out").and_then(|r| EndReason::parse(&r)).map(EndReason::message);
+    let signed_out = message_of(Kind::SignedOut).and_then(|(code, _)| EndReason::parse(&code)).map(EndReason::message);
     let next = query.get("next").unwrap_or_default();
-    let error = error_from_query();
+    let error = form_error();
     view! {
         <Title text="Log in" />
+        <Stylesheet href=routes::PAGE_STYLES />
         <main class="auth-page" id="main">
             <div class="card narrow">
                 <h1>"Log in"</h1>
@@ -44,7 +41,8 @@ pub fn LoginPage() -> impl IntoView {
                     <input type="hidden" name="next" value=next />
                     <button type="submit" class="button primary">"Log in"</button>
                 </form>
-                <p class="aside">"New here? " <a href="/signup">"Create an account"</a></p>
+                <PasskeySignIn />
+                <p class="aside">"New here? " <a href=routes::SIGNUP>"Create an account"</a></p>
             </div>
         </main>
     }
@@ -52,7 +50,7 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let error = error_from_query();
+    let error = form_error();
     view! {
         <Title text="Create account" />
         <main class="auth-page" id="main">
@@ -81,7 +79,7 @@ pub fn SignupPage() -> impl IntoView {
                     </div>
                     <button type="submit" class="button primary">"Create account"</button>
                 </form>
-                <p class="aside">"Already have an account? " <a href="/login">"Log in"</a></p>
+                <p class="aside">"Already have an account? " <a href=routes::LOGIN>"Log in"</a></p>
             </div>
         </main>
     }

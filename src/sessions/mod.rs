@@ -1,26 +1,20 @@
-//! Sessions: the Active sessions page and everything under it — tokens, cookies, the per-request
-//! check, device and location, ending one, some or all sessions.
+//! The Active sessions page: the list of every device signed in to the account, and ending
+//! one, some or all of them. The session mechanism itself lives in `identity`.
+//!
+//! - `types`: what travels between server and browser;
+//! - `api`: the server functions (thin: caller, identity services, errors);
+//! - `rows`: the list's server-rendered markup; `browser`: its behaviour in the browser;
+//!   `contract`: the ids and `data-*` names the two share; `confirm`: what the confirm step asks;
+//! - `pages`: the page, and the confirm pages used without JavaScript.
 
 pub mod api;
+pub mod confirm;
+pub mod contract;
 pub mod pages;
-pub mod panel;
+pub mod rows;
 pub mod types;
 
-#[cfg(feature = "ssr")]
-pub mod batch;
-#[cfg(feature = "ssr")]
-pub mod cache;
-#[cfg(feature = "ssr")]
-pub mod cookie;
-#[cfg(feature = "ssr")]
-pub mod device;
-#[cfg(feature = "ssr")]
-pub mod geo;
-#[cfg(feature = "ssr")]
-pub mod layer;
-#[cfg(feature = "ssr")]
-pub mod service;
-#[cfg(feature = "ssr")]
-pub mod store;
-#[cfg(feature = "ssr")]
-pub mod token;
+#[cfg(feature = "hydrate")]
+pub mod browser;
+#[cfg(feature = "hydrate")]
+mod calls;

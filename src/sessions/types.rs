@@ -1,37 +1,8 @@
 //! What travels between the server and the browser about sessions. Public ids only: the
 //! secret and its hash never leave the server.
 
+use crate::identity::types::{DeviceKind, SignInMethod};
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceKind {
-    Desktop,
-    Phone,
-    Tablet,
-    #[default]
-    Unknown,
-}
-
-impl DeviceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceKind::Desktop => "desktop",
-            DeviceKind::Phone => "phone",
-            DeviceKind::Tablet => "tablet",
-            DeviceKind::Unknown => "unknown",
-        }
-    }
-
-    pub fn from_str(value: &str) -> Self {
-        match value {
-            "desktop" => DeviceKind::Desktop,
-            "phone" => DeviceKind::Phone,
-            "tablet" => DeviceKind::Tablet,
-            _ => DeviceKind::Unknown,
-        }
-    }
-}
 
 /// One row of the Active sessions list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +20,8 @@ pub struct SessionView {
     pub last_seen_at: i64,
     pub expires_at: i64,
     pub current: bool,
+    /// How it signed in.
+    pub method: SignInMethod,
 }
 
 /// Everything the Active sessions list needs to render.
@@ -60,14 +33,8 @@ pub struct SessionList {
     pub now: i64,
     /// Until when ending other sessions needs no password (ms since the epoch).
     pub reauth_until: i64,
-}
-
-pub fn device_label(browser: Option<&str>, os: Option<&str>) -> String {
-    match (browser, os) {
-        (Some(browser), Some(os)) => format!("{browser} on {os}"),
-        (Some(browser), None) => browser.to_owned(),
-        (None, _) => "Unknown browser".to_owned(),
-    }
+    /// Whether the account has two-factor authentication on (if not, the page suggests it).
+    pub two_factor: bool,
 }
 
 /// A session counts as "Active now" when it was used within this long.
@@ -84,91 +51,72 @@ impl SessionView {
     }
 }
 
-/// Why a session ended; how a signed-out device is told what happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EndReason {
-    Terminated,
-    LoggedOut,
-    Expired,
-    PasswordChanged,
-    AccountDeleted,
-    /// Signed out to make room: the account reached its limit of sessions.
-    Limit,
-}
-
-impl EndReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndReason::Terminated => "terminated",
-            EndReason::LoggedOut => "logged_out",
-            EndReason::Expired => "expired",
-            EndReason::PasswordChanged => "password_changed",
-            EndReason::AccountDeleted => "account_deleted",
-            EndReason::Limit => "limit",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "terminated" => EndReason::Terminated,
-            "logged_out" => EndReason::LoggedOut,
-            "expired" => EndReason::Expired,
-            "password_changed" => EndReason::PasswordChanged,
-            "account_deleted" => EndReason::AccountDeleted,
-            "limit" => EndReason::Limit,
-            _ => return None,
-        })
-    }
-
-    /// The sentence the login page shows to a device whose session ended.
-    pub fn message(self) -> &'static str {
-        match self {
-            EndReason::Terminated => "Your session was ended from another device",
-            EndReason::LoggedOut => "You have been logged out",
-            EndReason::Expired => "Your session expired",
-            EndReason::PasswordChanged => "Your password was changed, so this device was signed out",
-            EndReason::AccountDeleted => "This account was deleted",
-            EndReason::Limit => {
-                "This device was signed out because your account signed in on too many devices"
-            }
-        }
-    }
-}
-
 /// What an ending action did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ended {
     /// How many sessions ended.
     pub count: usize,
     /// Until when further endings need no password (the password may just have been given).
     pub reauth_until: i64,
+    /// Where this browser goes now, when it was signed out (the log-in page with its message).
+    pub next: Option<String>,
 }
 
-/// On the wire: `<count> <reauth_until>`.
-impl crate::codec::Wire for Ended {
+/// On the wire: `<count> <reauth_until>[ <next>]`.
+impl crate::infra::codec::Wire for Ended {
     fn to_wire(&self) -> String {
-        format!("{} {}", self.count, self.reauth_until)
+        match &self.next {
+            Some(next) => format!("{} {} {next}", self.count, self.reauth_until),
+            None => format!("{} {}", self.count, self.reauth_until),
+        }
     }
 
     fn from_wire(text: &str) -> Option<Self> {
-        let (count, until) = text.split_once(' ')?;
-        Some(Ended { count: count.parse().ok()?, reauth_until: until.parse().ok()? })
+        let mut parts = text.splitn(3, ' ');
+        let count = parts.next()?.parse().ok()?;
+        let reauth_until = parts.next()?.parse().ok()?;
+        let next = parts.next().filter(|n| n.starts_with('/') && !n.starts_with("//")).map(str::to_owned);
+        Some(Ended { count, reauth_until, next })
     }
 }
 
-/// The sentence for a finished action (also carried as `?notice=…` after a no-JS form post).
-pub fn notice_text(code: &str, count: usize) -> Option<String> {
-    Some(match code {
-        "terminated" => "Session terminated".to_owned(),
-        "already_ended" => "That session had already ended".to_owned(),
-        "others_ended" => match count {
-            0 => "No other sessions were signed in".to_owned(),
-            1 => "Logged out of 1 other session".to_owned(),
-            n => format!("Logged out of {n} other sessions"),
-        },
-        "password_changed" => "Password changed".to_owned(),
-        "password_changed_others_ended" => "Password changed, and all other sessions were logged out".to_owned(),
-        _ => return None,
-    })
+/// What a finished action says in the list's `status` region (and on the page a no-JS form
+/// post lands on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum Notice {
+    Terminated,
+    AlreadyEnded,
+    /// How many other sessions were logged out.
+    OthersEnded(usize),
+}
+
+impl Notice {
+    pub fn text(self) -> String {
+        match self {
+            Notice::Terminated => "Session terminated".to_owned(),
+            Notice::AlreadyEnded => "That session had already ended".to_owned(),
+            Notice::OthersEnded(0) => "No other sessions were signed in".to_owned(),
+            Notice::OthersEnded(1) => "Logged out of 1 other session".to_owned(),
+            Notice::OthersEnded(n) => format!("Logged out of {n} other sessions"),
+        }
+    }
+
+    /// As a message sealed into the redirect after the action (`infra::flash`).
+    pub fn message(self) -> crate::infra::flash::Message {
+        let code: &'static str = self.into();
+        let count = match self {
+            Notice::OthersEnded(n) => Some(n as u64),
+            _ => None,
+        };
+        crate::infra::flash::Message::new(crate::infra::flash::Kind::Notice, code, count)
+    }
+
+    /// The inverse of [`Notice::message`]. Unknown codes read as nothing.
+    pub fn from_code(code: &str, count: Option<u64>) -> Option<Self> {
+        match code.parse().ok()? {
+            Notice::OthersEnded(_) => Some(Notice::OthersEnded(count.unwrap_or(0) as usize)),
+            other => Some(other),
+        }
+    }
 }

@@ -79,13 +79,13 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::OK);
         assert!(res.set_cookies().iter().any(|c| c.starts_with("session=;") && c.contains("Max-Age=0")));
         assert_eq!(res.headers["clear-site-data"], "\"cookies\", \"storage\"");
-        assert!(active_sessions::sessions::store::find(&app.state.db, &id).await.unwrap().is_none(), "row gone");
+        assert!(active_sessions::identity::session_store::find(&app.state.db, &id).await.unwrap().is_none(), "row gone");
 
         // The captured cookie, replayed, is refused.
         device.cookie = captured;
         let res = device.get("/active-sessions").await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
-        assert_eq!(res.location(), Some("/login?signed_out=logged_out"));
+        app.lands(res.location(), "/login", "signed_out:logged_out");
         assert!(res.set_cookies().iter().any(|c| c.contains("Max-Age=0")), "the dead cookie is cleared");
     }
 
@@ -113,8 +113,8 @@ backend_tests! {
         let email = format!("form-{}@example.com", uuid_like());
         let res = device.html_form("/api/signup", "/signup", &[("email", &email), ("password", "short")]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
-        assert_eq!(res.location(), Some("/signup?error=password_too_short"));
-        let page = device.get("/signup?error=password_too_short").await;
+        app.lands(res.location(), "/signup", "error:password_too_short");
+        let page = device.get(res.location().unwrap()).await;
         assert!(page.body.contains("Use at least 8 characters"), "the page explains the error");
 
         let res = device.html_form("/api/signup", "/signup", &[("email", &email), ("password", PASSWORD)]).await;
@@ -125,6 +125,6 @@ backend_tests! {
         // A form post missing its fields: back to the page with a clear error, never a 500.
         let res = device.html_form("/api/login", "/login", &[("email", "x")]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
-        assert_eq!(res.location(), Some("/login?error=bad_request"));
+        app.lands(res.location(), "/login", "error:bad_request");
     }
 }

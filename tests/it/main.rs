@@ -4,10 +4,20 @@
 #[macro_use]
 mod support;
 
+mod abuse;
 mod accounts;
+mod admin;
+mod architecture;
+mod barriers;
+mod crash;
+mod headers;
+mod live;
 mod logs;
 mod process;
 mod properties;
 mod races;
 mod security;
+mod servers;
 mod sessions;
+mod two_factor;
+mod wire;

@@ -4,19 +4,18 @@
 
 use crate::support::*;
 use active_sessions::{
-    events::types::EventKind,
-    server::{
+    identity::{
+        cookie::{CookieJar, FromCookie},
+        device::{self, ClientHints, ClientInfo},
+        geo::GeoIp,
+        sessions::{AuthSession, Checked, SessionService, TOUCH_INTERVAL_MS},
+        token::{SessionToken, is_public_id},
+        types::{EventKind, SignInMethod, device_label},
+    },
+    infra::{
         client::client_ip,
         clock::{Clock, ManualClock},
         db::Db,
-    },
-    sessions::{
-        cookie::{CookieJar, FromCookie},
-        device::{self, ClientHints},
-        geo::GeoIp,
-        service::{AuthSession, Checked, ClientInfo, SessionService, TOUCH_INTERVAL_MS},
-        token::{SessionToken, is_public_id},
-        types::device_label,
     },
 };
 use ipnet::IpNet;
@@ -72,6 +71,38 @@ proptest! {
                 prop_assert!(prefixed.starts_with(expected.as_bytes()));
             }
         }
+    }
+
+    // Neighbour cookies (another app on the same host) with any bytes and any length never
+    // hide or spoil ours.
+    #[test]
+    fn neighbour_cookies_never_sign_anyone_out(
+        before in proptest::collection::vec((proptest::string::string_regex("[a-zA-Z_-]{1,12}").unwrap(), proptest::collection::vec(any::<u8>(), 0..300)), 0..6),
+        after in proptest::collection::vec((proptest::string::string_regex("[a-zA-Z_-]{1,12}").unwrap(), proptest::collection::vec(any::<u8>(), 0..3000)), 0..6),
+    ) {
+        let jar = CookieJar::new(false, Duration::from_secs(60));
+        let token = SessionToken::generate();
+        let mut header = Vec::new();
+        let mut push = |name: &str, value: &[u8]| {
+            if !header.is_empty() {
+                header.extend_from_slice(b"; ");
+            }
+            header.extend_from_slice(name.as_bytes());
+            header.push(b'=');
+            header.extend_from_slice(value);
+        };
+        // A neighbour's value may hold any byte a header can carry, but not our separator.
+        let clean = |v: &[u8]| v.iter().copied().filter(|b| *b != b';' && *b != b'\r' && *b != b'\n' && *b != 0 && *b != 0x7f && (*b >= 0x20 || *b == b'\t')).collect::<Vec<u8>>();
+        for (name, value) in before.iter().filter(|(n, _)| n != "session") {
+            push(name, &clean(value));
+        }
+        push("session", token.cookie_value().as_bytes());
+        for (name, value) in after.iter().filter(|(n, _)| n != "session") {
+            push(name, &clean(value));
+        }
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::COOKIE, http::HeaderValue::from_bytes(&header).unwrap());
+        prop_assert!(matches!(jar.read(&headers), FromCookie::Token(t) if t == token));
     }
 
     #[test]
@@ -137,11 +168,11 @@ async fn run_model(ops: Vec<Op>, cache: bool) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&format!("sqlite://{}/model.db", dir.path().display())).await.unwrap();
     let clock = ManualClock::starting_now();
-    let service = SessionService::new(db.clone(), Arc::new(clock.clone()), Arc::new(GeoIp::disabled()), IDLE, MAX, 100, cache);
+    let service = SessionService::new(db.clone(), Arc::new(clock.clone()), Arc::new(GeoIp::disabled()), IDLE, MAX, 100, cache, None, None);
     let client = ClientInfo::local(CHROME_MAC);
     let mut users = Vec::new();
     for i in 0..3 {
-        users.push(active_sessions::auth::store::create(&db, &format!("m{i}@example.com"), "x", clock.now_ms()).await.unwrap().unwrap());
+        users.push(active_sessions::identity::users::create(&db, &format!("m{i}@example.com"), "x", clock.now_ms()).await.unwrap().unwrap());
     }
     let mut model: Vec<Model> = Vec::new();
     let live = |m: &Model, now: i64| m.alive && now < (m.last_seen + IDLE.as_millis() as i64).min(m.absolute);
@@ -154,7 +185,7 @@ async fn run_model(ops: Vec<Op>, cache: bool) -> Result<(), TestCaseError> {
         let now = clock.now_ms();
         match op {
             Op::LogIn(u) => {
-                let token = service.create(users[u], &client, EventKind::SignedIn).await.unwrap();
+                let token = service.create(users[u], "x", &client, EventKind::SignedIn, SignInMethod::Password).await.unwrap().unwrap();
                 model.push(Model { token, user: u, alive: true, last_seen: now, absolute: now + MAX.as_millis() as i64 });
             }
             Op::LogOut(i) if i < model.len() && live(&model[i], now) => {

@@ -3,14 +3,15 @@
 
 use crate::support::*;
 use active_sessions::{
-    db_write,
-    events::types::EventKind,
-    server::clock::Clock,
-    sessions::{
-        service::{Checked, ClientInfo},
+    identity::{
+        device::ClientInfo,
+        session_store::{self, SessionRecord},
+        sessions::{Checked, SessionService},
         token::SessionToken,
-        types::EndReason,
+        types::{EndReason, EventKind, SignInMethod},
+        users,
     },
+    infra::clock::Clock,
 };
 use futures::StreamExt;
 use std::sync::{
@@ -18,80 +19,64 @@ use std::sync::{
     atomic::{AtomicBool, Ordering},
 };
 
-const PAIRS: usize = 10_000;
+pub const PAIRS: usize = 10_000;
 
-/// A user and `n` sessions of theirs, written in one transaction (the set-up is not the race).
+/// A user and `n` sessions of theirs, seeded through the store (the set-up is not the race).
 async fn user_with_sessions(app: &TestApp, n: usize) -> (i64, Vec<SessionToken>) {
     let now = app.clock.now_ms();
-    let user_id = active_sessions::auth::store::create(&app.state.db, &format!("race-{}@example.com", uuid_like()), "x", now)
-        .await
-        .unwrap()
-        .unwrap();
+    let user_id = users::create(&app.state.db, &format!("race-{}@example.com", uuid_like()), "x", now).await.unwrap().unwrap();
     let tokens: Vec<SessionToken> = (0..n).map(|_| SessionToken::generate()).collect();
     let day = 24 * 3600 * 1000;
-    db_write!(&app.state.db, |pool| {
-        let mut tx = pool.begin().await.unwrap();
-        for token in &tokens {
-            sqlx::query(
-                "INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, \
-                 absolute_expires_at, password_confirmed_at, ip, user_agent, device_kind) \
-                 VALUES ($1, $2, $3, $4, $4, $5, $5, $4, '127.0.0.1', 'race', 'unknown')",
-            )
-            .bind(token.id())
-            .bind(token.secret_hash().to_vec())
-            .bind(user_id)
-            .bind(now)
-            .bind(now + day)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        }
-        tx.commit().await.unwrap();
-    });
+    let records: Vec<SessionRecord> =
+        tokens.iter().map(|t| SessionRecord::seed(t.id(), &t.secret_hash(), user_id, now, day)).collect();
+    session_store::insert_many(&app.state.db, &records).await.unwrap();
     (user_id, tokens)
+}
+
+/// `pairs` sessions, each checked over and over through `checker` while `ender` terminates it:
+/// how many checks that started after the terminate returned still accepted it.
+pub async fn terminate_vs_use(app: &TestApp, checker: Arc<SessionService>, ender: Arc<SessionService>, pairs: usize) -> usize {
+    let client = ClientInfo::local(CHROME_MAC);
+    let (user_id, mut tokens) = user_with_sessions(app, pairs + 1).await;
+    let actor_token = tokens.pop().unwrap();
+    let Checked::Valid(actor) = ender.check(&actor_token, &client).await.unwrap() else { panic!("actor valid") };
+    assert_eq!(actor.user_id, user_id);
+    futures::stream::iter(tokens)
+        .map(|token| {
+            let (checker, ender, client, actor) = (checker.clone(), ender.clone(), client.clone(), actor.clone());
+            async move {
+                let terminated = Arc::new(AtomicBool::new(false));
+                // "Use": checks racing the termination, until one is refused.
+                let user = {
+                    let (checker, client, terminated, token) = (checker.clone(), client.clone(), terminated.clone(), token.clone());
+                    tokio::spawn(async move {
+                        loop {
+                            let started_after = terminated.load(Ordering::SeqCst);
+                            let result = checker.check(&token, &client).await.unwrap();
+                            match (started_after, result) {
+                                (true, Checked::Valid(_)) => return 1usize,
+                                (_, Checked::SignedOut(_)) => return 0,
+                                (false, Checked::Valid(_)) => tokio::task::yield_now().await,
+                            }
+                        }
+                    })
+                };
+                assert!(ender.terminate(&actor, token.id(), &client).await.unwrap());
+                terminated.store(true, Ordering::SeqCst);
+                let late = checker.check(&token, &client).await.unwrap();
+                let late_violation = usize::from(matches!(late, Checked::Valid(_)));
+                user.await.unwrap() + late_violation
+            }
+        })
+        .buffer_unordered(16)
+        .fold(0usize, |sum, v| async move { sum + v })
+        .await
 }
 
 backend_tests! {
     async fn a_session_is_never_accepted_after_its_termination_returned(app: TestApp) {
         let service = app.state.sessions.clone();
-        let client = ClientInfo::local(CHROME_MAC);
-        let (user_id, mut tokens) = user_with_sessions(&app, PAIRS + 1).await;
-        let actor_token = tokens.pop().unwrap();
-        let Checked::Valid(actor) = service.check(&actor_token, &client).await.unwrap() else { panic!("actor valid") };
-        assert_eq!(actor.user_id, user_id);
-
-        let violations = futures::stream::iter(tokens)
-            .map(|token| {
-                let service = service.clone();
-                let client = client.clone();
-                let actor = actor.clone();
-                async move {
-                    let terminated = Arc::new(AtomicBool::new(false));
-                    // "Use": checks racing the termination, until one is refused.
-                    let user = {
-                        let (service, client, terminated, token) = (service.clone(), client.clone(), terminated.clone(), token.clone());
-                        tokio::spawn(async move {
-                            loop {
-                                let started_after = terminated.load(Ordering::SeqCst);
-                                let result = service.check(&token, &client).await.unwrap();
-                                match (started_after, result) {
-                                    (true, Checked::Valid(_)) => return 1usize,
-                                    (_, Checked::SignedOut(_)) => return 0,
-                                    (false, Checked::Valid(_)) => tokio::task::yield_now().await,
-                                }
-                            }
-                        })
-                    };
-                    assert!(service.terminate(&actor, token.id(), &client).await.unwrap());
-                    terminated.store(true, Ordering::SeqCst);
-                    let late = service.check(&token, &client).await.unwrap();
-                    let late_violation = usize::from(matches!(late, Checked::Valid(_)));
-                    user.await.unwrap() + late_violation
-                }
-            })
-            .buffer_unordered(16)
-            .fold(0usize, |sum, v| async move { sum + v })
-            .await;
+        let violations = terminate_vs_use(&app, service.clone(), service, PAIRS).await;
         assert_eq!(violations, 0, "a request that started after the terminate returned was accepted");
     }
 
@@ -103,10 +88,10 @@ backend_tests! {
         for _ in 0..300 {
             let (ended, created) = tokio::join!(
                 service.end_others(&actor, &client),
-                service.create(user_id, &client, EventKind::SignedIn),
+                service.create(user_id, "x", &client, EventKind::SignedIn, SignInMethod::Password),
             );
             ended.unwrap();
-            let new = created.unwrap();
+            let new = created.unwrap().expect("the password did not change");
             match service.check(&new, &client).await.unwrap() {
                 Checked::Valid(_) => {}
                 // Ended by the log-out-all: fine, as long as the device is told why.

@@ -38,11 +38,18 @@ backend_tests! {
         assert_eq!(res.body.split(' ').next(), Some("1"));
         let res = b.get("/settings/account").await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
-        assert_eq!(res.location(), Some("/login?signed_out=terminated&next=%2Fsettings%2Faccount"));
+        let (path, message, rest) = app.landing(res.location());
+        assert_eq!((path.as_str(), message.as_deref()), ("/login", Some("signed_out:terminated")));
+        assert_eq!(rest, vec![("next".to_owned(), "/settings/account".to_owned())]);
         assert_eq!(a.session_ids().await, vec![a.session_id()]);
         // The login page, visited by the ended device, says why.
-        let page = app.device(FIREFOX_WINDOWS).get("/login?signed_out=terminated").await;
+        let page = app.device(FIREFOX_WINDOWS).get(res.location().unwrap()).await;
         assert!(page.body.contains("Your session was ended from another device"));
+        // A link anyone can write says nothing.
+        for crafted in ["/login?signed_out=terminated", "/login?msg=c2lnbmVkX291dDp0ZXJtaW5hdGVk.9999999999999.AAAA"] {
+            let page = app.device(FIREFOX_WINDOWS).get(crafted).await;
+            assert!(!page.body.contains("Your session was ended"), "{crafted}");
+        }
     }
 
     async fn terminating_someone_elses_session_changes_nothing(app: TestApp) {
@@ -85,7 +92,7 @@ backend_tests! {
         let res = a.form("/api/sessions/terminate", &[("id", &id)]).await;
         assert_eq!(res.status, StatusCode::OK);
         assert!(a.cookie.is_none(), "the cookie is cleared");
-        assert!(active_sessions::sessions::store::find(&app.state.db, &id).await.unwrap().is_none());
+        assert!(active_sessions::identity::session_store::find(&app.state.db, &id).await.unwrap().is_none());
     }
 
     async fn no_js_terminate_through_the_confirm_page(app: TestApp) {
@@ -99,14 +106,15 @@ backend_tests! {
         assert!(page.body.contains("Terminate the session on Firefox on Windows?"), "{}", page.body);
         let res = a.html_form("/api/sessions/terminate", &confirm_path, &[("id", &b_id)]).await;
         assert_eq!(res.status, StatusCode::FOUND);
-        assert_eq!(res.location(), Some("/active-sessions?notice=terminated"));
-        let page = a.get("/active-sessions?notice=terminated").await;
+        app.lands(res.location(), "/active-sessions", "notice:terminated");
+        let page = a.get(res.location().unwrap()).await;
         assert!(page.body.contains("Session terminated"));
+        assert!(!a.get("/active-sessions?notice=terminated").await.body.contains("Session terminated"), "crafted");
         assert!(!b.is_signed_in().await);
         // Again, now that it is gone: a friendly answer on the same page.
         let res = a.html_form("/api/sessions/terminate", &confirm_path, &[("id", &b_id)]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
-        assert_eq!(res.location().unwrap(), format!("{confirm_path}?error=session_not_found"));
+        app.lands(res.location(), &confirm_path, "error:session_not_found");
     }
 
     async fn malformed_cookies_are_simply_signed_out(app: TestApp) {

@@ -1,10 +1,9 @@
 //! The test harness: a fresh database per test, the real server on 127.0.0.1, HTTP clients
 //! that behave like browsers (our own origin, cookies kept per device).
 
-use active_sessions::server::{
-    clock::ManualClock,
-    config::Config,
-    state::AppState,
+use active_sessions::{
+    identity::state::AppState,
+    infra::{clock::ManualClock, config::Config},
 };
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::Value;
@@ -194,6 +193,17 @@ impl TestApp {
     pub async fn start(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
         init_test_logs();
         let db = TestDb::create(backend).await?;
+        Some(Self::serve_on(db, configure).await)
+    }
+
+    /// A second app server on the same database (as several servers behind a load balancer):
+    /// nothing shared with `self` but the database. It leaves the database to `self`.
+    pub async fn another_server(&self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb { url: self.db.url.clone(), _dir: None, pg_name: None };
+        Self::serve_on(db, configure).await
+    }
+
+    async fn serve_on(db: TestDb, configure: impl FnOnce(&mut Config)) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
         let mut config = Config::defaults();
@@ -207,13 +217,13 @@ impl TestApp {
         let (tx, rx) = oneshot::channel::<()>();
         let server_state = state.clone();
         let server = tokio::spawn(async move {
-            active_sessions::server::serve(server_state, listener, async {
+            active_sessions::app::server::serve(server_state, listener, async {
                 let _ = rx.await;
             })
             .await
             .expect("server");
         });
-        Some(TestApp { addr, state, clock, db, shutdown: Some(tx), server: Some(server) })
+        TestApp { addr, state, clock, db, shutdown: Some(tx), server: Some(server) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -239,6 +249,28 @@ impl TestApp {
     }
 
 
+    /// Where a redirect lands: its path, the message the server sealed into it (as
+    /// `kind:code[:n]`), and its other query parameters.
+    pub fn landing(&self, location: Option<&str>) -> (String, Option<String>, Vec<(String, String)>) {
+        let location = location.expect("a redirect");
+        let url = url::Url::parse(&format!("http://x{location}")).unwrap();
+        let mut message = None;
+        let mut rest = Vec::new();
+        for (k, v) in url.query_pairs() {
+            if k == "msg" {
+                message = Some(self.state.messages.open(&v).expect("a message sealed by the app, still fresh").to_string());
+            } else {
+                rest.push((k.into_owned(), v.into_owned()));
+            }
+        }
+        (url.path().to_owned(), message, rest)
+    }
+
+    /// [`TestApp::landing`] for a redirect with a message and nothing else.
+    pub fn lands(&self, location: Option<&str>, path: &str, message: &str) {
+        assert_eq!(self.landing(location), (path.to_owned(), Some(message.to_owned()), vec![]), "{location:?}");
+    }
+
     pub async fn finish(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -255,6 +287,8 @@ pub struct Response {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body's length as it came over the wire (compressed, when it was).
+    pub wire_bytes: usize,
 }
 
 impl Response {
@@ -277,6 +311,10 @@ pub struct Device {
     origin: String,
     pub user_agent: String,
     pub cookie: Option<String>,
+    /// The device cookie the app gave this browser at its first sign-in.
+    pub device_token: Option<String>,
+    /// A half-finished log-in (second factor due).
+    pub pending: Option<String>,
     pub extra_headers: Vec<(String, String)>,
 }
 
@@ -293,6 +331,8 @@ impl Device {
             origin: app.origin(),
             user_agent: user_agent.to_owned(),
             cookie: None,
+            device_token: None,
+            pending: None,
             extra_headers: vec![],
         }
     }
@@ -315,6 +355,12 @@ impl Device {
             if name == "session" || name == "__Host-session" {
                 self.cookie = (!value.is_empty()).then(|| value.to_owned());
             }
+            if name == "device" || name == "__Host-device" {
+                self.device_token = (!value.is_empty()).then(|| value.to_owned());
+            }
+            if name == "pending" || name == "__Host-pending" {
+                self.pending = (!value.is_empty()).then(|| value.to_owned());
+            }
         }
     }
 
@@ -326,8 +372,12 @@ impl Device {
         body: Option<String>,
     ) -> Response {
         let mut req = self.client.request(method, format!("{}{}", self.base, path)).header("user-agent", &self.user_agent);
-        if let Some(cookie) = &self.cookie {
-            req = req.header("cookie", format!("session={cookie}"));
+        let cookies: Vec<String> = [("session", &self.cookie), ("device", &self.device_token), ("pending", &self.pending)]
+            .into_iter()
+            .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name}={v}")))
+            .collect();
+        if !cookies.is_empty() {
+            req = req.header("cookie", cookies.join("; "));
         }
         for (k, v) in &self.extra_headers {
             req = req.header(k, v);
@@ -342,8 +392,9 @@ impl Device {
         self.remember(&res);
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res.text().await.unwrap_or_default();
-        Response { status, headers, body }
+        let bytes = res.bytes().await.unwrap_or_default();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        Response { status, headers, body, wire_bytes: bytes.len() }
     }
 
     pub async fn get(&mut self, path: &str) -> Response {

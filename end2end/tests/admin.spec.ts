@@ -1,0 +1,63 @@
+import AxeBuilder from "@axe-core/playwright";
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { test, expect, signUp, otherDevice, AGENTS } from "./fixtures";
+
+const root = resolve(__dirname, "../..");
+const databaseUrl = process.env.E2E_DATABASE_URL ?? `sqlite://${resolve(__dirname, "..", ".tmp")}/e2e.db`;
+
+/** The operator's command line, against the database of the server under test. */
+function operator(...args: string[]): string {
+  return execFileSync(`${root}/target/release/active-sessions`, args, {
+    env: { DATABASE_URL: databaseUrl, PATH: process.env.PATH ?? "" },
+    encoding: "utf8",
+  });
+}
+
+test("an administrator ends a user's session; that device is told so", async ({ page, newDevice }) => {
+  const adminEmail = await signUp(page);
+  expect(operator("admin", "grant", adminEmail)).toContain("is now an administrator");
+  const userPage = await newDevice();
+  const userEmail = await signUp(userPage);
+  const userB = await otherDevice(newDevice, userEmail, AGENTS.firefoxWindows);
+
+  await page.goto("/active-sessions");
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "Users" }).click();
+  await page.getByRole("searchbox", { name: "Search users" }).fill(userEmail);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("list", { name: "Users" }).getByRole("link", { name: userEmail }).click();
+  const sessions = page.getByRole("list", { name: "Active sessions" });
+  await expect(sessions.getByRole("listitem")).toHaveCount(2);
+  expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+
+  const firefox = sessions.getByRole("listitem").filter({ hasText: "Firefox on Windows" });
+  await firefox.getByText("End session").first().click();
+  await firefox.getByLabel("Reason").fill("Reported lost");
+  await firefox.getByRole("button", { name: "End session", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Ended 1 session(s)." })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Active sessions" }).getByRole("listitem")).toHaveCount(1);
+
+  await userB.goto("/active-sessions");
+  await expect(userB).toHaveURL(/\/login\?/);
+  await expect(userB.getByRole("status")).toHaveText("Your session was ended by an administrator");
+
+  await nav.getByRole("link", { name: "Admin log" }).click();
+  const log = page.getByRole("list", { name: "Admin log" });
+  await expect(log.getByRole("listitem").first()).toContainText("Reported lost");
+  await expect(log.getByRole("listitem").first()).toContainText(userEmail);
+  expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+  await nav.getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByRole("img", { name: /Sign-ins .* per hour/ })).toBeVisible();
+  expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+});
+
+test("the console does not exist for anyone else", async ({ page }) => {
+  await signUp(page);
+  await expect(page.getByRole("navigation", { name: "Main" }).getByText("Administration")).toHaveCount(0);
+  for (const path of ["/admin", "/admin/users", "/admin/log"]) {
+    const res = await page.goto(path);
+    expect(res?.status()).toBe(404);
+    await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  }
+});

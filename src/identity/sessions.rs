@@ -1,0 +1,418 @@
+//! The session rules: creating a session at log-in, checking one on every request, ending one,
+//! some or all. The server is the only authority; the cache (when on) is invalidated before
+//! any ending returns.
+
+use super::{
+    batch::CheckBatcher,
+    cache::{CachedSession, Lookup, SessionCache},
+    device::{self, ClientInfo},
+    endings::{self, Ended, Ending, Record},
+    events::{NewEvent, Origin},
+    geo::GeoIp,
+    session_store::{self as store, CheckRecord, SessionRecord, SessionTimes},
+    live::{Change, LiveEvent, LiveHub},
+    signal::EndingSignal,
+    token::SessionToken,
+    types::{EndReason, EventKind, SignInMethod},
+};
+use crate::infra::{
+    clock::{Clock, Millis, duration_ms},
+    db::Db,
+};
+use std::{sync::Arc, time::Duration};
+
+/// `last_seen` is written at most this often per session.
+pub const TOUCH_INTERVAL_MS: Millis = 60 * 1000;
+/// Batched session-check queries that may run at once (see `batch.rs`).
+pub const CHECK_QUERIES_IN_FLIGHT: usize = 4;
+/// Entries the in-process cache holds at most (about 200 bytes each).
+pub const CACHE_CAPACITY: usize = 200_000;
+
+/// A request's valid session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSession {
+    pub id: String,
+    pub user_id: i64,
+    pub password_confirmed_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    Valid(AuthSession),
+    /// Not a session we accept. The reason, when we know why it ended.
+    SignedOut(Option<EndReason>),
+}
+
+pub struct SessionService {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    geo: Arc<GeoIp>,
+    cache: Option<SessionCache>,
+    /// Endings by other processes on the same SQLite file (with the cache on).
+    signal: Option<EndingSignal>,
+    /// The open event streams, told of every start and ending.
+    live: Option<Arc<LiveHub>>,
+    batcher: CheckBatcher,
+    idle_ms: Millis,
+    max_ms: Millis,
+    max_per_user: i64,
+}
+
+impl SessionService {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        geo: Arc<GeoIp>,
+        idle: Duration,
+        max: Duration,
+        max_per_user: u32,
+        cache: bool,
+        signal: Option<EndingSignal>,
+        live: Option<Arc<LiveHub>>,
+    ) -> Self {
+        SessionService {
+            db: db.clone(),
+            clock,
+            geo,
+            cache: cache.then(|| SessionCache::new(CACHE_CAPACITY)),
+            signal,
+            live,
+            batcher: CheckBatcher::start(db.clone(), CHECK_QUERIES_IN_FLIGHT),
+            idle_ms: duration_ms(idle),
+            max_ms: duration_ms(max),
+            max_per_user: i64::from(max_per_user),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn now(&self) -> Millis {
+        self.clock.now_ms()
+    }
+
+    pub fn caches(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    pub fn origin(&self, client: &ClientInfo) -> Origin {
+        Origin::of(client, &self.geo)
+    }
+
+    /// An event about `user_id`, happening now, from `client`.
+    pub fn event(&self, user_id: Option<i64>, kind: EventKind, client: &ClientInfo) -> NewEvent {
+        NewEvent::new(user_id, kind, self.origin(client), self.now())
+    }
+
+    /// A brand-new session for `user_id`, who just proved they know the password whose stored
+    /// hash is `credential`; never reuses anything the browser brought. `None` when that hash
+    /// is no longer the account's (the password changed meanwhile) or the account is gone: a
+    /// log-in in flight never outlives a password change (`races::password_change_is_a_barrier`).
+    pub async fn create(
+        &self,
+        user_id: i64,
+        credential: &str,
+        client: &ClientInfo,
+        kind: EventKind,
+        method: SignInMethod,
+    ) -> Result<Option<SessionToken>, sqlx::Error> {
+        let token = SessionToken::generate();
+        let now = self.now();
+        let d = device::parse(&client.user_agent, &client.hints);
+        let location = self.geo.locate(client.ip);
+        let absolute = now.saturating_add(self.max_ms);
+        let record = SessionRecord {
+            id: token.id().to_owned(),
+            secret_hash: token.secret_hash().to_vec(),
+            user_id,
+            created_at: now,
+            times: SessionTimes {
+                last_seen_at: now,
+                expires_at: now.saturating_add(self.idle_ms).min(absolute),
+                absolute_expires_at: absolute,
+                password_confirmed_at: now,
+            },
+            ip: client.ip.to_string(),
+            user_agent: device::clip(&client.user_agent, device::MAX_USER_AGENT).to_owned(),
+            browser: d.browser.clone(),
+            os: d.os.clone(),
+            device_kind: d.kind.as_str().to_owned(),
+            device_model: d.model.clone(),
+            location: Some(location.clone()),
+            method: method.as_str().to_owned(),
+        };
+        let mut event = self.event(Some(user_id), kind, client).by(&record.id);
+        event.session_id = Some(record.id.clone());
+        event.detail = Some(method.label().to_owned());
+        let ticket = self.cache.as_ref().map(|c| c.ticket());
+        if !store::insert(&self.db, &record, &event, credential).await? {
+            return Ok(None);
+        }
+        if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
+            cache.fill(&record.id, self.cache_entry(&CheckRecord::from(&record), cache), ticket);
+        }
+        // At the limit, the least recently active other session makes room.
+        let ending = Ending {
+            reason: EndReason::Limit,
+            by: Some(&record.id),
+            at: now,
+            record: Record::Each(EventKind::SessionLimitReached),
+        };
+        let ended = endings::end_beyond(&self.db, user_id, &record.id, self.max_per_user - 1, now, &ending).await?;
+        self.publish(vec![LiveEvent { user_id, session_id: record.id.clone(), change: Change::Started }]).await;
+        self.ended(EndReason::Limit, &ended).await;
+        Ok(Some(token))
+    }
+
+    fn cache_entry(&self, r: &CheckRecord, cache: &SessionCache) -> CachedSession {
+        let mut secret_hash = [0u8; 32];
+        if r.secret_hash.len() == 32 {
+            secret_hash.copy_from_slice(&r.secret_hash);
+        }
+        CachedSession {
+            user_id: r.user_id,
+            secret_hash,
+            times: r.times,
+            ip: r.ip.parse().ok(),
+            user_agent_hash: cache.hash_user_agent(&r.user_agent),
+        }
+    }
+
+    /// The check every request makes.
+    pub async fn check(&self, token: &SessionToken, client: &ClientInfo) -> Result<Checked, sqlx::Error> {
+        let now = self.now();
+        let ((user_id, times), device_changed) = match self.lookup(token, client).await? {
+            Found::Session(s, changed) => (s, changed),
+            Found::WrongSecret => return Ok(Checked::SignedOut(None)),
+            Found::Nothing => return Ok(Checked::SignedOut(endings::ending_of(&self.db, token.id()).await?)),
+        };
+        let id = token.id();
+        if now >= times.expires_at {
+            if endings::end_if_expired(&self.db, id, now).await? {
+                let event = LiveEvent { user_id, session_id: id.to_owned(), change: Change::Ended(EndReason::Expired) };
+                self.publish(vec![event]).await;
+            }
+            self.revoke([id]);
+            return Ok(Checked::SignedOut(Some(EndReason::Expired)));
+        }
+        let expires_at = now.saturating_add(self.idle_ms).min(times.absolute_expires_at);
+        let still_there = if device_changed {
+            let d = device::parse(&client.user_agent, &client.hints);
+            let ip = client.ip.to_string();
+            let user_agent = device::clip(&client.user_agent, device::MAX_USER_AGENT);
+            let location = self.geo.locate(client.ip);
+            let update = store::DeviceUpdate {
+                ip: &ip,
+                user_agent,
+                browser: d.browser.as_deref(),
+                os: d.os.as_deref(),
+                device_kind: d.kind.as_str(),
+                device_model: d.model.as_deref(),
+                location: Some(&location),
+                last_seen_at: now,
+                expires_at,
+            };
+            let ok = store::update_device(&self.db, id, &update).await?;
+            if let Some(cache) = &self.cache {
+                let ua_hash = cache.hash_user_agent(user_agent);
+                cache.update(id, |e| {
+                    e.ip = Some(client.ip);
+                    e.user_agent_hash = ua_hash;
+                    e.times.last_seen_at = now;
+                    e.times.expires_at = expires_at;
+                });
+            }
+            ok
+        } else if now - times.last_seen_at >= TOUCH_INTERVAL_MS {
+            let ok = store::touch(&self.db, id, now, expires_at).await?;
+            if let Some(cache) = &self.cache {
+                cache.update(id, |e| {
+                    e.times.last_seen_at = now;
+                    e.times.expires_at = expires_at;
+                });
+            }
+            ok
+        } else {
+            true
+        };
+        if !still_there {
+            // Ended while we looked: the ending wins.
+            self.revoke([id]);
+            return Ok(Checked::SignedOut(endings::ending_of(&self.db, id).await?));
+        }
+        Ok(Checked::Valid(AuthSession {
+            id: id.to_owned(),
+            user_id,
+            password_confirmed_at: times.password_confirmed_at,
+        }))
+    }
+
+    async fn lookup(&self, token: &SessionToken, client: &ClientInfo) -> Result<Found, sqlx::Error> {
+        if let Some(cache) = &self.cache {
+            if self.signal.as_ref().is_some_and(EndingSignal::moved) {
+                cache.clear();
+            }
+            match cache.get(token) {
+                Lookup::Hit(e) => {
+                    let changed = e.ip != Some(client.ip)
+                        || e.user_agent_hash
+                            != cache.hash_user_agent(device::clip(&client.user_agent, device::MAX_USER_AGENT));
+                    return Ok(Found::Session((e.user_id, e.times), changed));
+                }
+                Lookup::WrongSecret => return Ok(Found::WrongSecret),
+                Lookup::Miss => {}
+            }
+        }
+        let ticket = self.cache.as_ref().map(|c| c.ticket());
+        let Some(record) = self.batcher.find(token.id()).await? else {
+            return Ok(Found::Nothing);
+        };
+        if !token.matches(&record.secret_hash) {
+            return Ok(Found::WrongSecret);
+        }
+        if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
+            cache.fill(token.id(), self.cache_entry(&record, cache), ticket);
+        }
+        let changed = record.ip != client.ip.to_string()
+            || record.user_agent != device::clip(&client.user_agent, device::MAX_USER_AGENT);
+        Ok(Found::Session((record.user_id, record.times), changed))
+    }
+
+    /// After sessions ended (their delete committed): the cache forgets them, other processes
+    /// on the same SQLite file are told, and so are the open event streams (every server's).
+    pub(super) async fn ended(&self, reason: EndReason, ended: &[Ended]) {
+        self.revoke(ended.iter().map(|e| e.id.as_str()));
+        let events = ended
+            .iter()
+            .map(|e| LiveEvent { user_id: e.user_id, session_id: e.id.clone(), change: Change::Ended(reason) })
+            .collect();
+        self.publish(events).await;
+    }
+
+    async fn publish(&self, events: Vec<LiveEvent>) {
+        if let Some(live) = &self.live {
+            live.publish(events).await;
+        }
+    }
+
+    pub(super) fn revoke<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+        let mut ids = ids.into_iter().peekable();
+        if ids.peek().is_none() {
+            return;
+        }
+        if let Some(cache) = &self.cache {
+            cache.revoke(ids);
+        }
+        if let Some(signal) = &self.signal {
+            signal.bump();
+        }
+    }
+
+    /// Ends another session of the caller. False when it is not theirs or does not exist:
+    /// the two are indistinguishable on purpose.
+    pub async fn terminate(&self, actor: &AuthSession, target: &str, client: &ClientInfo) -> Result<bool, sqlx::Error> {
+        let event = self.event(Some(actor.user_id), EventKind::SessionTerminated, client).by(&actor.id);
+        let ended = endings::end_one(&self.db, actor.user_id, target, &self.ending(EndReason::Terminated, actor, event)).await?;
+        self.ended(EndReason::Terminated, ended.as_slice()).await;
+        Ok(ended.is_some())
+    }
+
+    /// Ends every session of the caller but the current one. Returns how many ended.
+    pub async fn end_others(&self, actor: &AuthSession, client: &ClientInfo) -> Result<usize, sqlx::Error> {
+        let event = self.event(Some(actor.user_id), EventKind::OtherSessionsTerminated, client).by(&actor.id);
+        let ended = endings::end_others(&self.db, actor.user_id, &actor.id, &self.ending(EndReason::Terminated, actor, event)).await?;
+        self.ended(EndReason::Terminated, &ended).await;
+        Ok(ended.len())
+    }
+
+    /// Logs the current session out.
+    pub async fn logout(&self, actor: &AuthSession, client: &ClientInfo) -> Result<(), sqlx::Error> {
+        let event = self.event(Some(actor.user_id), EventKind::SignedOut, client).by(&actor.id);
+        let ended = endings::end_one(&self.db, actor.user_id, &actor.id, &self.ending(EndReason::LoggedOut, actor, event)).await?;
+        self.revoke([actor.id.as_str()]);
+        self.ended(EndReason::LoggedOut, ended.as_slice()).await;
+        Ok(())
+    }
+
+    fn ending<'a>(&self, reason: EndReason, actor: &'a AuthSession, event: NewEvent) -> Ending<'a> {
+        Ending { reason, by: Some(&actor.id), at: event.at, record: Record::Once(event) }
+    }
+
+    /// Sets a new password (its hash) and, with `end_others`, ends every other session of the
+    /// account in the same transaction. Returns how many ended.
+    pub async fn change_password(
+        &self,
+        actor: &AuthSession,
+        new_hash: &str,
+        end_others: bool,
+        client: &ClientInfo,
+    ) -> Result<usize, sqlx::Error> {
+        let changed = self.event(Some(actor.user_id), EventKind::PasswordChanged, client).by(&actor.id);
+        let ended_event = self.event(Some(actor.user_id), EventKind::SessionsEndedByPasswordChange, client).by(&actor.id);
+        let ending = self.ending(EndReason::PasswordChanged, actor, ended_event);
+        let keep = end_others.then_some(actor.id.as_str());
+        let ended = endings::change_password(&self.db, actor.user_id, new_hash, &changed, keep, &ending).await?;
+        self.ended(EndReason::PasswordChanged, &ended).await;
+        Ok(ended.len())
+    }
+
+    /// Ends every session of the account and deletes it, in one transaction.
+    pub async fn delete_account(&self, actor: &AuthSession, client: &ClientInfo) -> Result<usize, sqlx::Error> {
+        let event = self.event(Some(actor.user_id), EventKind::AccountDeleted, client).by(&actor.id);
+        let ending = self.ending(EndReason::AccountDeleted, actor, event);
+        let ended = endings::delete_account(&self.db, actor.user_id, &ending).await?;
+        self.ended(EndReason::AccountDeleted, &ended).await;
+        Ok(ended.len())
+    }
+
+    /// Records that the person just typed their password in this session.
+    pub async fn confirm_password(&self, actor: &AuthSession) -> Result<(), sqlx::Error> {
+        let now = self.now();
+        store::confirm_password(&self.db, &actor.id, now).await?;
+        if let Some(cache) = &self.cache {
+            cache.update(&actor.id, |e| e.times.password_confirmed_at = now);
+        }
+        Ok(())
+    }
+
+    /// Whether session `id` is still live (without counting this as activity): its expiry if
+    /// so, or why it ended.
+    pub async fn status(&self, id: &str) -> Result<Result<i64, Option<EndReason>>, sqlx::Error> {
+        match store::find_for_check(&self.db, id).await? {
+            Some(record) if record.times.expires_at > self.now() => Ok(Ok(record.times.expires_at)),
+            Some(_) => Ok(Err(Some(EndReason::Expired))),
+            None => Ok(Err(endings::ending_of(&self.db, id).await?)),
+        }
+    }
+
+    /// The live sessions of a user, most recently active first.
+    pub async fn list(&self, user_id: i64) -> Result<Vec<SessionRecord>, sqlx::Error> {
+        store::list_for_user(&self.db, user_id, self.now()).await
+    }
+
+    /// Deletes expired sessions in small batches, yielding between them so requests never
+    /// wait long behind the clean-up. Returns how many were removed.
+    pub async fn purge_expired(&self, batch: i64, pause: Duration) -> Result<usize, sqlx::Error> {
+        let mut total = 0;
+        loop {
+            let ended = endings::purge_expired(&self.db, self.now(), batch).await?;
+            self.ended(EndReason::Expired, &ended).await;
+            total += ended.len();
+            if (ended.len() as i64) < batch {
+                break;
+            }
+            tokio::time::sleep(pause).await;
+        }
+        // Endings are kept as long as a cookie could still come back to ask about them.
+        endings::purge_endings(&self.db, self.now() - self.max_ms, 10_000).await?;
+        Ok(total)
+    }
+}
+
+enum Found {
+    /// The session's owner and times, and whether the device looks different from last time.
+    Session((i64, SessionTimes), bool),
+    WrongSecret,
+    Nothing,
+}

@@ -1,0 +1,307 @@
+//! Authenticator apps (TOTP, RFC 6238, through totp-rs) and one-time recovery codes.
+//!
+//! Codes are 6 digits for 30-second steps, SHA-1 (what every authenticator app does), and one
+//! step of clock drift either way is accepted. A code is never accepted twice: the newest step
+//! used is stored, and taking a step is one conditional `UPDATE` (`last_step < step`), so two
+//! requests racing with the same code cannot both win. Recovery codes are random (10 characters
+//! of a 32-letter alphabet, 50 bits), stored as SHA-256, and each is spent by one conditional
+//! `UPDATE`.
+
+use crate::{db_read, db_write, infra::db::Db};
+use sha2::{Digest, Sha256};
+use totp_rs::{Algorithm, Builder, Secret, Totp};
+
+const ISSUER: &str = "Account security";
+/// Recovery codes a person gets at a time.
+pub const RECOVERY_CODES: usize = 10;
+/// Letters of recovery codes: no 0/O, 1/I/L to misread.
+const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+/// The account's TOTP from its stored base32 secret (`email` names it in the app).
+fn totp(secret: &str, email: &str) -> Option<Totp> {
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(1)
+        .with_step_duration(30)
+        .with_secret(Secret::try_from_base32(secret).ok()?)
+        .with_issuer(Some(ISSUER))
+        .with_account_name(email.replace(':', " "))
+        .build()
+        .ok()
+}
+
+/// A new secret for setting up an authenticator app: its base32 text ("Setup key").
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 20];
+    rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes).expect("the OS random source works");
+    Secret::from(bytes).to_base32()
+}
+
+/// The setup key in groups of four, as people type it.
+pub fn grouped(secret: &str) -> String {
+    secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+/// The `otpauth://` URL of a secret, and its QR code as inline SVG (rendered on the server).
+pub fn qr_code(secret: &str, email: &str) -> Option<String> {
+    let url = totp(secret, email)?.to_url().ok()?;
+    let svg = qrcode::QrCode::new(url.as_bytes())
+        .ok()?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    // The renderer starts with an XML declaration, which has no place inside HTML.
+    svg.find("<svg").map(|at| svg[at..].to_owned())
+}
+
+/// The time step `code` is valid for at `unix_seconds` (±1 step), if any.
+pub fn matching_step(secret: &str, code: &str, unix_seconds: u64) -> Option<u64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    totp(secret, "")?.check(&code, unix_seconds)
+}
+
+/// The code an authenticator app shows at `unix_seconds` (for tests).
+pub fn code_at(secret: &str, unix_seconds: u64) -> Option<String> {
+    Some(totp(secret, "")?.generate(unix_seconds).to_string())
+}
+
+/// Fresh recovery codes ("abcde-fghjk"), to show once.
+pub fn new_recovery_codes() -> Vec<String> {
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut bytes = [0u8; 10];
+            rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes).expect("the OS random source works");
+            let letters: String = bytes.iter().map(|b| RECOVERY_ALPHABET[*b as usize % RECOVERY_ALPHABET.len()] as char).collect();
+            format!("{}-{}", &letters[..5], &letters[5..])
+        })
+        .collect()
+}
+
+/// How a recovery code is stored: lower-cased, without spaces or dashes, SHA-256 in hex.
+pub fn recovery_hash(code: &str) -> String {
+    let canonical: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The authenticator app of an account, as stored.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct TotpRecord {
+    pub secret: String,
+    pub enabled_at: Option<i64>,
+}
+
+pub async fn find(db: &Db, user_id: i64) -> Result<Option<TotpRecord>, sqlx::Error> {
+    db_read!(db, |pool| {
+        sqlx::query_as("SELECT secret, enabled_at FROM totp WHERE user_id = $1").bind(user_id).fetch_optional(pool).await
+    })
+}
+
+/// Whether the account has turned two-factor authentication on.
+pub async fn is_on(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(find(db, user_id).await?.is_some_and(|t| t.enabled_at.is_some()))
+}
+
+/// Starts (or restarts) setting up: a new secret, not yet on. Nothing changes when it is on.
+pub async fn begin(db: &Db, user_id: i64, secret: &str, now: i64) -> Result<bool, sqlx::Error> {
+    db_write!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO totp (user_id, secret, enabled_at, last_step, created_at) VALUES ($1, $2, NULL, 0, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, last_step = 0, created_at = excluded.created_at \
+             WHERE totp.enabled_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(secret)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Turns it on with the first code's step (which is then used), and stores new recovery codes,
+/// in one transaction. False when it was not being set up.
+pub async fn enable(db: &Db, user_id: i64, step: u64, recovery: &[String], now: i64) -> Result<bool, sqlx::Error> {
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let on = sqlx::query("UPDATE totp SET enabled_at = $2, last_step = $3 WHERE user_id = $1 AND enabled_at IS NULL")
+            .bind(user_id)
+            .bind(now)
+            .bind(step as i64)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if !on {
+            return Ok(false);
+        }
+        replace_recovery_codes!(tx, user_id, recovery);
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+macro_rules! replace_recovery_codes {
+    ($tx:expr, $user_id:expr, $codes:expr) => {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
+        for code in $codes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, used_at) VALUES ($1, $2, NULL)")
+                .bind($user_id)
+                .bind(recovery_hash(code))
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+use replace_recovery_codes;
+
+/// Replaces the recovery codes (the old ones stop working). False when 2FA is off.
+pub async fn regenerate_recovery_codes(db: &Db, user_id: i64, recovery: &[String]) -> Result<bool, sqlx::Error> {
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let on: Option<i64> = sqlx::query_scalar("SELECT user_id FROM totp WHERE user_id = $1 AND enabled_at IS NOT NULL")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if on.is_none() {
+            return Ok(false);
+        }
+        replace_recovery_codes!(tx, user_id, recovery);
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// Takes the time step `step` for this account if no newer or equal step was taken: true once.
+pub async fn take_step(db: &Db, user_id: i64, step: u64) -> Result<bool, sqlx::Error> {
+    db_write!(db, |pool| {
+        sqlx::query("UPDATE totp SET last_step = $2 WHERE user_id = $1 AND enabled_at IS NOT NULL AND last_step < $2")
+            .bind(user_id)
+            .bind(step as i64)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Spends a recovery code: true once per code.
+pub async fn spend_recovery_code(db: &Db, user_id: i64, code: &str, now: i64) -> Result<bool, sqlx::Error> {
+    db_write!(db, |pool| {
+        sqlx::query("UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL")
+            .bind(user_id)
+            .bind(recovery_hash(code))
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Recovery codes not used yet.
+pub async fn recovery_codes_left(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    db_read!(db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await
+    })
+}
+
+/// Turns two-factor authentication off: the app and the recovery codes are forgotten.
+pub async fn disable(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let removed = sqlx::query("DELETE FROM totp WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?.rows_affected();
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(removed == 1)
+    })
+}
+
+/// Keeps fresh recovery codes for the session that made them, to be shown once.
+pub async fn keep_to_show(db: &Db, session_id: &str, codes: &[String], expires_at: i64) -> Result<(), sqlx::Error> {
+    db_write!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO recovery_reveals (session_id, codes, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (session_id) DO UPDATE SET codes = excluded.codes, expires_at = excluded.expires_at",
+        )
+        .bind(session_id)
+        .bind(codes.join(" "))
+        .bind(expires_at)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    })
+}
+
+/// The fresh codes of this session, if it has some still to show.
+pub async fn peek_to_show(db: &Db, session_id: &str, now: i64) -> Result<Option<Vec<String>>, sqlx::Error> {
+    let codes: Option<String> = db_read!(db, |pool| {
+        sqlx::query_scalar("SELECT codes FROM recovery_reveals WHERE session_id = $1 AND expires_at > $2")
+            .bind(session_id)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(codes.map(|c| c.split(' ').map(str::to_owned).collect()))
+}
+
+/// The fresh codes of this session, once: they are gone from the database afterwards.
+pub async fn take_to_show(db: &Db, session_id: &str, now: i64) -> Result<Option<Vec<String>>, sqlx::Error> {
+    let codes: Option<String> = db_write!(db, |pool| {
+        sqlx::query_scalar("DELETE FROM recovery_reveals WHERE session_id = $1 AND expires_at > $2 RETURNING codes")
+            .bind(session_id)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(codes.map(|c| c.split(' ').map(str::to_owned).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc6238_window_of_one_step() {
+        let secret = new_secret();
+        let t = 1_795_700_000u64;
+        let now = code_at(&secret, t).unwrap();
+        assert_eq!(matching_step(&secret, &now, t), Some(t / 30));
+        assert_eq!(matching_step(&secret, &code_at(&secret, t - 30).unwrap(), t), Some(t / 30 - 1));
+        assert_eq!(matching_step(&secret, &code_at(&secret, t + 30).unwrap(), t), Some(t / 30 + 1));
+        assert_eq!(matching_step(&secret, &code_at(&secret, t - 60).unwrap(), t), None);
+        assert_eq!(matching_step(&secret, &code_at(&secret, t + 60).unwrap(), t), None);
+        assert_eq!(matching_step(&secret, &format!("{} {}", &now[..3], &now[3..]), t), Some(t / 30), "spaces are fine");
+        assert_eq!(matching_step(&secret, "12345", t), None);
+        assert_eq!(matching_step(&secret, "abcdef", t), None);
+    }
+
+    #[test]
+    fn rfc6238_test_vector() {
+        // RFC 6238, appendix B: the SHA-1 secret "12345678901234567890" at 59 s → 94287082 (8 digits;
+        // its last 6 are what a 6-digit app shows).
+        let secret = Secret::from(*b"12345678901234567890").to_base32();
+        assert_eq!(code_at(&secret, 59).unwrap(), "287082");
+    }
+
+    #[test]
+    fn recovery_codes_are_random_and_forgiving_to_type() {
+        let codes = new_recovery_codes();
+        assert_eq!(codes.len(), RECOVERY_CODES);
+        assert_eq!(codes.iter().collect::<std::collections::HashSet<_>>().len(), RECOVERY_CODES);
+        assert!(codes.iter().all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'));
+        assert_eq!(recovery_hash(&codes[0]), recovery_hash(&format!(" {} ", codes[0].to_uppercase().replace('-', " "))));
+        assert_ne!(recovery_hash(&codes[0]), recovery_hash(&codes[1]));
+    }
+
+    #[test]
+    fn the_qr_code_is_inline_svg() {
+        let svg = qr_code(&new_secret(), "someone@example.com").unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+    }
+}

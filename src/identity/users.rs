@@ -1,0 +1,99 @@
+//! SQL for accounts.
+
+use crate::{db_read, db_write, infra::db::Db};
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub password_changed_at: i64,
+    pub created_at: i64,
+    /// When an administrator suspended the account, if it is suspended.
+    pub suspended_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, email, password_hash, password_changed_at, created_at, suspended_at";
+
+/// The key emails are unique by: trimmed and lower-cased.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Creates a user; `None` when the email is already registered.
+pub async fn create(db: &Db, email: &str, password_hash: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    let result: Result<i64, sqlx::Error> = db_write!(db, |pool| {
+        sqlx::query_scalar(
+            "INSERT INTO users (email, email_key, password_hash, password_changed_at, created_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(email.trim())
+        .bind(email_key(email))
+        .bind(password_hash)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    });
+    match result {
+        Ok(id) => Ok(Some(id)),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates many users with the same password hash at once (for tests and benchmarks that need
+/// many accounts quickly); returns their ids in order. Emails must be new.
+pub async fn insert_many(db: &Db, emails: &[String], password_hash: &str, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(emails.len());
+    for chunk in emails.chunks(5000) {
+        let chunk_ids: Vec<i64> = db_write!(db, |pool| {
+            let mut query =
+                sqlx::QueryBuilder::new("INSERT INTO users (email, email_key, password_hash, password_changed_at, created_at) ");
+            query.push_values(chunk, |mut row, email| {
+                row.push_bind(email.trim()).push_bind(email_key(email)).push_bind(password_hash).push_bind(now).push_bind(now);
+            });
+            query.push(" RETURNING id");
+            query.build_query_scalar().fetch_all(pool).await
+        })?;
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
+}
+
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email_key = $1");
+    db_read!(db, |pool| sqlx::query_as(&sql).bind(email_key(email)).fetch_optional(pool).await)
+}
+
+pub async fn find(db: &Db, id: i64) -> Result<Option<UserRecord>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    db_read!(db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+}
+
+/// Whether the browser whose device token hashes to `device` signed in to `user_id` before.
+pub async fn knows_device(db: &Db, user_id: i64, device: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = db_read!(db, |pool| {
+        sqlx::query_scalar("SELECT user_id FROM known_devices WHERE user_id = $1 AND device = $2")
+            .bind(user_id)
+            .bind(device)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(found.is_some())
+}
+
+pub async fn remember_device(db: &Db, user_id: i64, device: &str, now: i64) -> Result<(), sqlx::Error> {
+    db_write!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO known_devices (user_id, device, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3) \
+             ON CONFLICT (user_id, device) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+        )
+        .bind(user_id)
+        .bind(device)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    })
+}
+

@@ -1,0 +1,236 @@
+//! Configuration: environment variables, each also a command-line flag. A bad value stops
+//! start-up with a message naming the variable (clap does that for us).
+
+use clap::Parser;
+use ipnet::IpNet;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use url::Url;
+
+#[derive(Parser, Debug, Clone)]
+#[command(name = "active-sessions", version, about)]
+pub struct Config {
+    /// Database: `sqlite://path/to/file.db` (created if missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/active-sessions.db")]
+    pub database_url: String,
+
+    /// Address the server listens on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub site_addr: SocketAddr,
+
+    /// The origin people reach (e.g. https://account.example.com). https turns on Secure and
+    /// `__Host-` cookies and HSTS; it is what the Origin check compares with.
+    /// Default: http:// + the site address.
+    #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<Url>,
+
+    /// A session not used for this long ends (e.g. `30m`, `7d`).
+    #[arg(long, env = "SESSION_IDLE_TIMEOUT", default_value = "7d", value_parser = parse_duration)]
+    pub session_idle_timeout: Duration,
+
+    /// A session ends this long after sign-in, however active it is.
+    #[arg(long, env = "SESSION_MAX_LIFETIME", default_value = "30d", value_parser = parse_duration)]
+    pub session_max_lifetime: Duration,
+
+    /// How long after the last password entry ending other sessions needs no password.
+    #[arg(long, env = "REAUTH_WINDOW", default_value = "10m", value_parser = parse_duration)]
+    pub reauth_window: Duration,
+
+    /// Proxies whose `X-Forwarded-For` is believed (comma-separated IPs or CIDRs). Empty: none.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Optional MaxMind-format city database (.mmdb) for approximate locations.
+    #[arg(long, env = "GEOIP_DB")]
+    pub geoip_db: Option<PathBuf>,
+
+    /// Failed log-ins allowed per email address within the window before answering 429.
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_EMAIL", default_value_t = 10)]
+    pub login_max_failures_per_email: u32,
+
+    /// Failed log-ins allowed per client IP within the window before answering 429.
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_IP", default_value_t = 100)]
+    pub login_max_failures_per_ip: u32,
+
+    /// Failed log-ins allowed within the window from a browser that signed in to that account
+    /// before (its device cookie): its own budget, kept when others exhaust the email's.
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_DEVICE", default_value_t = 5)]
+    pub login_max_failures_per_device: u32,
+
+    /// Sign-ups allowed per client IP within the window.
+    #[arg(long, env = "SIGNUP_MAX_PER_IP", default_value_t = 20)]
+    pub signup_max_per_ip: u32,
+
+    /// Password hashes (argon2id, 19 MiB each) that may run at once. Default: the number of cores.
+    #[arg(long, env = "HASH_WORKERS")]
+    pub hash_workers: Option<usize>,
+
+    /// Password hashes that may wait for a worker; beyond that, 503 with Retry-After at once.
+    #[arg(long, env = "HASH_QUEUE", default_value_t = 16)]
+    pub hash_queue: usize,
+
+    /// The sliding window the failure limits count in.
+    #[arg(long, env = "LOGIN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration)]
+    pub login_failure_window: Duration,
+
+    /// Sessions one account may have at once. Signing in beyond it ends the least recently
+    /// active other session (that device is told why).
+    #[arg(long, env = "MAX_SESSIONS_PER_USER", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_sessions_per_user: u32,
+
+    /// In-process cache of session checks: `auto` (on for SQLite, off for Postgres, where
+    /// several servers may share the store), `on` or `off`.
+    #[arg(long, env = "SESSION_CACHE", default_value = "auto")]
+    pub session_cache: CacheMode,
+
+    /// Directory with the built site (`pkg/`, favicon…).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Send email over SMTP (`smtp://host:port`, `smtps://user:password@host`). Unset: every
+    /// message goes into the outbox folder instead.
+    #[arg(long, env = "SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Where messages go when no SMTP_URL is set (one `.eml` file each).
+    #[arg(long, env = "MAIL_OUTBOX", default_value = "data/outbox")]
+    pub mail_outbox: PathBuf,
+
+    /// The sender of the app's email. Default: "Account security <no-reply@HOST>", HOST from PUBLIC_URL.
+    #[arg(long, env = "MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// Serve Prometheus metrics at `/metrics` on this separate address (e.g. 127.0.0.1:9100).
+    /// Unset: no metrics endpoint.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// An operator's command instead of serving (see `--help` of each).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the operator can do on the server, against the configured `DATABASE_URL`.
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Administrators: who may use the web console.
+    Admin {
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+    /// Sessions: list one account's, end one account's or everyone's.
+    Sessions {
+        #[command(subcommand)]
+        action: SessionsCommand,
+    },
+}
+
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum AdminCommand {
+    /// Makes the account with this email an administrator.
+    Grant { email: String },
+    /// Takes the role away.
+    Revoke { email: String },
+    /// Lists the administrators.
+    List,
+}
+
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum SessionsCommand {
+    /// Lists the sessions of an account.
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Ends every session of an account (`--user EMAIL`), or of everyone (`--all`).
+    End {
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        user: Option<String>,
+        #[arg(long)]
+        all: bool,
+        /// Why (recorded in the admin log, shown in the account's security activity).
+        #[arg(long, default_value = "Ended by the operator")]
+        reason: String,
+    },
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheMode {
+    Auto,
+    On,
+    Off,
+}
+
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(value)
+        .map_err(|e| format!("expected a duration like 30m or 14d: {e}"))?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(duration)
+}
+
+fn parse_proxy(value: &str) -> Result<IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("expected an IP address or CIDR, got {value:?}"))
+}
+
+fn parse_public_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|e| format!("expected a URL like https://example.com: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("expected an http:// or https:// origin".into());
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err("expected an origin only, without a path".into());
+    }
+    Ok(url)
+}
+
+impl Config {
+    /// Defaults everywhere, as if no variable were set: for tests and tools.
+    pub fn defaults() -> Self {
+        Config::parse_from(["active-sessions"])
+    }
+
+    pub fn public_url(&self) -> Url {
+        self.public_url.clone().unwrap_or_else(|| {
+            Url::parse(&format!("http://{}", self.site_addr)).expect("a socket address is a valid host")
+        })
+    }
+
+    /// `scheme://host[:port]`, exactly as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> String {
+        self.public_url().origin().ascii_serialization()
+    }
+
+    pub fn mail_from(&self) -> String {
+        self.mail_from.clone().unwrap_or_else(|| {
+            let host = self.public_url().host_str().map(str::to_owned).unwrap_or_else(|| "localhost".to_owned());
+            // An IP address is not a mail domain.
+            let domain = if host.parse::<std::net::IpAddr>().is_ok() { "localhost".to_owned() } else { host };
+            format!("Account security <no-reply@{domain}>")
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url().scheme() == "https"
+    }
+
+    /// Checks that only make sense across several settings.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.session_idle_timeout > self.session_max_lifetime {
+            return Err("SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_LIFETIME".into());
+        }
+        if [self.login_max_failures_per_email, self.login_max_failures_per_ip, self.login_max_failures_per_device, self.signup_max_per_ip]
+            .contains(&0)
+        {
+            return Err("LOGIN_MAX_FAILURES_PER_EMAIL, _PER_IP, _PER_DEVICE and SIGNUP_MAX_PER_IP must be at least 1".into());
+        }
+        if self.hash_workers == Some(0) {
+            return Err("HASH_WORKERS must be at least 1".into());
+        }
+        Ok(())
+    }
+}

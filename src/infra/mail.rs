@@ -1,0 +1,93 @@
+//! Email, through lettre: over SMTP when `SMTP_URL` is set, otherwise into an outbox folder
+//! (`MAIL_OUTBOX`, one `.eml` file per message) so that a server with no mail set up still
+//! works and shows what it would have sent. Every message has a plain-text and an HTML body.
+
+use lettre::{
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart},
+};
+use std::path::PathBuf;
+
+pub enum Mailer {
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Outbox { transport: AsyncFileTransport<Tokio1Executor>, from: Mailbox, dir: PathBuf },
+}
+
+/// A message to send: one recipient, a subject, and the same words as text and as HTML.
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Mailer {
+    /// From the configuration: SMTP when `smtp_url` is given (`smtp://host:port`,
+    /// `smtps://user:password@host`, `smtp://host?tls=required`), the outbox otherwise.
+    pub fn new(smtp_url: Option<&str>, outbox: PathBuf, from: &str) -> Result<Mailer, String> {
+        let from: Mailbox = from.parse().map_err(|e| format!("MAIL_FROM: {e}"))?;
+        match smtp_url {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("SMTP_URL: {e}"))?
+                    .build();
+                Ok(Mailer::Smtp { transport, from })
+            }
+            None => {
+                std::fs::create_dir_all(&outbox).map_err(|e| format!("MAIL_OUTBOX: cannot create {}: {e}", outbox.display()))?;
+                let transport = AsyncFileTransport::<Tokio1Executor>::new(&outbox);
+                Ok(Mailer::Outbox { transport, from, dir: outbox })
+            }
+        }
+    }
+
+    /// Whether mail really leaves the server (SMTP), rather than landing in the outbox.
+    pub fn is_configured(&self) -> bool {
+        matches!(self, Mailer::Smtp { .. })
+    }
+
+    fn from(&self) -> &Mailbox {
+        match self {
+            Mailer::Smtp { from, .. } | Mailer::Outbox { from, .. } => from,
+        }
+    }
+
+    /// Sends `mail`; problems are logged (never the message body: it may carry a link).
+    pub async fn send(&self, mail: Mail) {
+        let to: Mailbox = match mail.to.parse() {
+            Ok(to) => to,
+            Err(e) => {
+                tracing::warn!("not sending mail to an address that does not parse: {e}");
+                return;
+            }
+        };
+        let message = Message::builder()
+            .from(self.from().clone())
+            .to(to)
+            .subject(mail.subject)
+            .multipart(MultiPart::alternative_plain_html(mail.text, mail.html));
+        let message = match message {
+            Ok(message) => message,
+            Err(e) => {
+                tracing::warn!("could not build a mail: {e}");
+                return;
+            }
+        };
+        match self {
+            Mailer::Smtp { transport, .. } => {
+                if let Err(e) = transport.send(message).await {
+                    tracing::warn!("SMTP delivery failed: {e}");
+                }
+            }
+            Mailer::Outbox { transport, dir, .. } => match transport.send(message).await {
+                Ok(id) => tracing::info!("mail written to {}/{id}.eml", dir.display()),
+                Err(e) => tracing::warn!("could not write mail to the outbox: {e}"),
+            },
+        }
+    }
+}
+
+/// Text safe to put in an HTML body or a quoted attribute.
+pub fn escape(text: &str) -> String {
+    html_escape::encode_safe(text).into_owned()
+}

@@ -1,0 +1,158 @@
+//! The event stream and the row fragment (server side).
+
+use crate::{
+    identity::{
+        context::RequestAuth,
+        layer::SignedOutBecause,
+        live::{Change, LiveEvent},
+        session_store,
+        sessions::AuthSession,
+        state::AppState,
+        types::EndReason,
+    },
+    sessions::{api::view, rows::own_row},
+};
+use axum::{
+    extract::{Path, Request, State},
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use futures::stream::{self, Stream};
+use http::StatusCode;
+use leptos::prelude::*;
+use std::{convert::Infallible, time::Duration};
+use tokio::sync::{broadcast::error::RecvError, mpsc};
+
+/// How often a stream re-reads its own session, whatever it heard.
+const RECHECK: Duration = Duration::from_secs(5);
+/// Heartbeat: a comment line that keeps proxies from closing an idle stream.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Asked of the browser between reconnections (milliseconds).
+const RETRY_MS: u64 = 2000;
+
+fn ended_event(reason: Option<EndReason>) -> Event {
+    // An ending we cannot name reads as a log-out: the tab is signed out all the same.
+    Event::default().event("ended").data(reason.unwrap_or(EndReason::LoggedOut).as_str())
+}
+
+fn sse(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> Response {
+    let mut response = Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)).into_response();
+    // nginx (and proxies that follow it) stream this answer instead of buffering it.
+    response.headers_mut().insert("x-accel-buffering", http::HeaderValue::from_static("no"));
+    response
+}
+
+/// `GET /events`.
+pub async fn events(State(state): State<AppState>, req: Request) -> Response {
+    let auth = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone());
+    let Some(auth) = auth else {
+        // Signed out (perhaps reconnecting after the ending): say why, once, and close.
+        let reason = req.extensions().get::<SignedOutBecause>().and_then(|s| s.0);
+        return sse(stream::iter([Ok(ended_event(reason))]));
+    };
+    let Some(slot) = state.live.admit(&auth.id, auth.user_id) else {
+        return (StatusCode::TOO_MANY_REQUESTS, [(http::header::RETRY_AFTER, "30")], "Too many open streams").into_response();
+    };
+    let (tx, rx) = mpsc::channel::<Event>(16);
+    let _ = tx.send(Event::default().retry(Duration::from_millis(RETRY_MS)).event("open").data("")).await;
+    tokio::spawn(async move {
+        let _slot = slot;
+        follow(state, auth, tx).await;
+    });
+    sse(stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) }))
+}
+
+/// Forwards what concerns `auth`'s account until its session ends or the browser goes away.
+async fn follow(state: AppState, auth: AuthSession, tx: mpsc::Sender<Event>) {
+    let mut heard = state.live.subscribe();
+    let mut stopping = state.live.stopping();
+    let mut recheck = tokio::time::interval(RECHECK);
+    let mut expires_at = match state.sessions.status(&auth.id).await {
+        Ok(Ok(at)) => at,
+        Ok(Err(reason)) => {
+            let _ = tx.send(ended_event(reason)).await;
+            return;
+        }
+        Err(_) => return,
+    };
+    loop {
+        let until_expiry = Duration::from_millis((expires_at - state.clock.now_ms()).max(0) as u64 + 50);
+        tokio::select! {
+            heard_event = heard.recv() => match heard_event {
+                Ok(LiveEvent { user_id, session_id, change }) if user_id == auth.user_id => {
+                    let event = match (session_id == auth.id, change) {
+                        (true, Change::Ended(reason)) => {
+                            let _ = tx.send(ended_event(Some(reason))).await;
+                            return;
+                        }
+                        (true, Change::Started) => continue,
+                        (false, Change::Started) => Event::default().event("sessions").data(format!("added {session_id}")),
+                        (false, Change::Ended(_)) => Event::default().event("sessions").data(format!("removed {session_id}")),
+                    };
+                    if tx.send(event).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => {
+                    if tx.send(Event::default().event("sessions").data("refresh")).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            },
+            _ = recheck.tick() => {}
+            _ = tokio::time::sleep(until_expiry) => {}
+            _ = tx.closed() => return,
+            _ = stopping.changed() => return,
+        }
+        // Whatever woke us: is the session still there?
+        match state.sessions.status(&auth.id).await {
+            Ok(Ok(at)) => expires_at = at,
+            Ok(Err(reason)) => {
+                let _ = tx.send(ended_event(reason)).await;
+                return;
+            }
+            Err(e) => tracing::warn!("event stream could not re-read its session: {e}"),
+        }
+    }
+}
+
+/// `GET /active-sessions/rows/{id}`: one row of the caller's own list, as the page renders it.
+pub async fn session_row(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let Some(auth) = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone()) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let record = match session_store::find(&state.db, &id).await {
+        Ok(Some(record)) if record.user_id == auth.user_id && record.times.expires_at > state.clock.now_ms() => record,
+        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!("session row: {e}");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let now = state.clock.now_ms();
+    let html = Owner::new().with(|| own_row(view(record, Some(&auth), now), now).to_html());
+    ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+/// `GET /active-sessions/rows`: every row of the caller's own list (after a reconnection).
+pub async fn session_rows(State(state): State<AppState>, req: Request) -> Response {
+    let Some(auth) = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone()) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let records = match state.sessions.list(auth.user_id).await {
+        Ok(records) => records,
+        Err(e) => {
+            tracing::error!("session rows: {e}");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let now = state.clock.now_ms();
+    let mut sessions: Vec<_> = records.into_iter().map(|r| view(r, Some(&auth), now)).collect();
+    sessions.sort_by_key(|s| !s.current);
+    let html = Owner::new().with(|| sessions.into_iter().map(|s| own_row(s, now).to_html()).collect::<String>());
+    ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}

@@ -1,0 +1,159 @@
+//! Crashes lose nothing: the server binary is killed with SIGKILL in the middle of sign-ins and
+//! endings, then started again on the same database. Every ending that was acknowledged stays
+//! ended (no session comes back), every acknowledged sign-in is still there, and SQLite's
+//! `integrity_check` is clean. On each database.
+
+use crate::support::*;
+use reqwest::StatusCode;
+use std::{
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_active-sessions");
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(url: &str) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(BIN)
+            .env_clear()
+            .env("DATABASE_URL", url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LOGIN_MAX_FAILURES_PER_IP", "100000")
+            .env("SIGNUP_MAX_PER_IP", "100000")
+            .env("LOGIN_MAX_FAILURES_PER_EMAIL", "100000")
+            .env("MAX_SESSIONS_PER_USER", "10000")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while !reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status() == StatusCode::OK) {
+            assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Server { child, base }
+    }
+
+    fn kill(mut self) {
+        // SIGKILL: no shutdown, no flushing, whatever is in flight.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// A server function call as the browser's code makes it; the answer's status and session
+/// cookie (if one was set).
+async fn call(base: &str, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Option<(StatusCode, Option<String>)> {
+    let mut req = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish());
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", format!("session={cookie}"));
+    }
+    let res = req.send().await.ok()?;
+    let status = res.status();
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.strip_prefix("session=")?.split(';').next().map(str::to_owned))
+        .find(|v| !v.is_empty());
+    // The answer must arrive whole: only then was it acknowledged.
+    res.bytes().await.ok()?;
+    Some((status, set))
+}
+
+async fn signed_in(base: &str, cookie: &str) -> bool {
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}/active-sessions"))
+        .header("cookie", format!("session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    res.status() == StatusCode::OK
+}
+
+async fn crash_and_recover(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let server = Server::start(&db.url).await;
+    let base = server.base.clone();
+    let email = format!("crash-{}@example.com", uuid_like());
+    let (_, owner) = call(&base, "/api/signup", None, &[("email", &email), ("password", PASSWORD)]).await.unwrap();
+    let owner = owner.unwrap();
+    let signed_in_ok = Arc::new(Mutex::new(Vec::<String>::new()));
+    let ended_ok = Arc::new(Mutex::new(Vec::<String>::new()));
+    // Sign-ins and endings of some of them, as fast as they go, until the server dies.
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let (base, email, owner, signed_in_ok, ended_ok) =
+                (base.clone(), email.clone(), owner.clone(), signed_in_ok.clone(), ended_ok.clone());
+            tokio::spawn(async move {
+                for i in 0.. {
+                    let Some((StatusCode::OK, Some(cookie))) =
+                        call(&base, "/api/login", None, &[("email", &email), ("password", PASSWORD)]).await
+                    else {
+                        return;
+                    };
+                    if (i + w) % 2 == 0 {
+                        let id = cookie.split('.').next().unwrap().to_owned();
+                        match call(&base, "/api/sessions/terminate", Some(&owner), &[("id", &id)]).await {
+                            Some((StatusCode::OK, _)) => ended_ok.lock().unwrap().push(cookie),
+                            Some(_) => signed_in_ok.lock().unwrap().push(cookie),
+                            None => return,
+                        }
+                    } else {
+                        signed_in_ok.lock().unwrap().push(cookie);
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.kill();
+    for w in workers {
+        let _ = w.await;
+    }
+    let (signed, ended) = (signed_in_ok.lock().unwrap().clone(), ended_ok.lock().unwrap().clone());
+    assert!(signed.len() + ended.len() > 4, "work was under way when the server died");
+
+    let server = Server::start(&db.url).await;
+    for cookie in &ended {
+        assert!(!signed_in(&server.base, cookie).await, "an acknowledged ending came back");
+    }
+    // Every acknowledged sign-in is still there (none of them was ever a target of an ending).
+    for cookie in &signed {
+        assert!(signed_in(&server.base, cookie).await, "an acknowledged sign-in was lost");
+    }
+    assert!(signed_in(&server.base, &owner).await);
+    server.kill();
+    if backend == Backend::Sqlite {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
+        assert_eq!(check, "ok");
+        pool.close().await;
+    }
+    db.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_loses_nothing_acknowledged_sqlite() {
+    bounded(crash_and_recover(Backend::Sqlite)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_loses_nothing_acknowledged_postgres() {
+    bounded(crash_and_recover(Backend::Postgres)).await
+}

@@ -1,0 +1,81 @@
+//! Security headers (SECURITY.md 3.4.3 / 3.4.6, 14.3.1, 14.3.2) on every response: pages,
+//! server functions, refusals and errors of every kind, and static files.
+
+use crate::support::*;
+use reqwest::{Method, StatusCode};
+
+/// The headers every answer carries, whatever it is.
+fn assert_secured(res: &Response, what: &str) {
+    let csp = res.headers.get("content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP")).to_str().unwrap();
+    for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(directive), "{what}: {csp}");
+    }
+    assert_eq!(res.headers["x-content-type-options"], "nosniff", "{what}");
+    assert_eq!(res.headers["referrer-policy"], "strict-origin-when-cross-origin", "{what}");
+    assert_eq!(res.headers["x-frame-options"], "DENY", "{what}");
+}
+
+backend_tests! {
+    // 3.3.1 / 3.3.3 and the other headers: CSP with a fresh nonce, nosniff, referrer policy,
+    // no-store; HSTS and Secure __Host- cookies only on https.
+    async fn security_headers_on_every_response(app: TestApp) {
+        let (mut a, _) = app.signed_up(CHROME_MAC).await;
+        let first = a.get("/active-sessions").await;
+        let second = a.get("/active-sessions").await;
+        let csp = first.headers["content-security-policy"].to_str().unwrap().to_owned();
+        for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "'wasm-unsafe-eval'", "script-src 'self' 'nonce-"] {
+            assert!(csp.contains(directive), "{csp}");
+        }
+        let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+        assert!(first.body.contains(&format!("nonce=\"{nonce}\"")), "the page's scripts carry the header's nonce");
+        assert_ne!(csp, second.headers["content-security-policy"].to_str().unwrap(), "a new nonce per request");
+        assert_eq!(first.headers["x-content-type-options"], "nosniff");
+        assert_eq!(first.headers["referrer-policy"], "strict-origin-when-cross-origin");
+        assert_eq!(first.headers["cache-control"], "no-store");
+        assert!(first.headers.get("strict-transport-security").is_none(), "no HSTS over http");
+        let api = a.form("/api/sessions/list", &[]).await;
+        assert_eq!(api.headers["cache-control"], "no-store");
+        let login = app.device(CHROME_MAC).get("/login").await;
+        assert!(login.headers.contains_key("content-security-policy"));
+        let logout = a.form("/api/logout", &[]).await;
+        assert_eq!(logout.headers["clear-site-data"], "\"cookies\", \"storage\"");
+    }
+
+
+    // Refusals and errors carry them too: 403, 404, 405, 413, 415, 429, and static files.
+    async fn security_headers_on_refusals_errors_and_static_files(app: TestApp) {
+        let (mut a, email) = app.signed_up(CHROME_MAC).await;
+        let mut stranger = app.device(CHROME_MAC);
+        let forbidden = stranger
+            .request(Method::POST, "/api/logout", &[("sec-fetch-site", "cross-site"), ("content-type", "application/x-www-form-urlencoded")], Some(String::new()))
+            .await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+        assert_secured(&forbidden, "403");
+        let missing = a.get("/no/such/page").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert_secured(&missing, "404");
+        let wrong_method = a.request(Method::PUT, "/healthz", &[("sec-fetch-site", "same-origin")], None).await;
+        assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_secured(&wrong_method, "405");
+        let big = "x".repeat(66 * 1024);
+        let too_large = a
+            .request(Method::POST, "/api/login", &[("sec-fetch-site", "same-origin"), ("content-type", "application/x-www-form-urlencoded")], Some(format!("email={big}")))
+            .await;
+        assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_secured(&too_large, "413");
+        let media = a.request(Method::POST, "/api/logout", &[("sec-fetch-site", "same-origin"), ("content-type", "text/plain")], Some(String::new())).await;
+        assert_eq!(media.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_secured(&media, "415");
+        let mut limited = None;
+        for i in 0..=app.state.config.login_max_failures_per_email {
+            limited = Some(stranger.form("/api/login", &[("email", &email), ("password", &format!("guess {i}"))]).await);
+        }
+        let limited = limited.unwrap();
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_secured(&limited, "429");
+        let static_file = stranger.get("/favicon.svg").await;
+        assert_secured(&static_file, "static file");
+        let health = stranger.get("/healthz").await;
+        assert_secured(&health, "health");
+    }
+}
