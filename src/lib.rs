@@ -16,6 +16,7 @@ pub mod infra;
 
 pub mod identity;
 
+pub mod account_recovery;
 pub mod activity;
 pub mod admin;
 pub mod auth;

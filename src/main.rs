@@ -40,6 +40,13 @@ async fn main() -> ExitCode {
             config.public_origin()
         );
     }
+    if config.smtp_url.is_none() {
+        tracing::warn!(
+            "no SMTP_URL: email goes into the outbox folder {} instead of being sent, and sign-up signs in at once — \
+             so trying to sign up with a registered email shows that it is registered. Set SMTP_URL in production.",
+            config.mail_outbox.display()
+        );
+    }
     let addr = config.site_addr;
     let state = match AppState::build(config, Arc::new(SystemClock)).await {
         Ok(state) => state,

@@ -179,13 +179,7 @@ pub async fn user_detail(user_id: i64) -> Result<AccountDetail, AppError> {
     let (state, auth) = require_admin().await?;
     let now = state.clock.now_ms();
     let user = admins::summary(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
-    let sessions = state
-        .sessions
-        .list(user_id)
-        .await?
-        .into_iter()
-        .map(|r| crate::sessions::api::view(r, None, now))
-        .collect();
+    let sessions = crate::sessions::api::views(&state, user_id, None).await?;
     let mut events = crate::identity::events::list(&state.db, user_id, 20, 0).await?;
     events.truncate(20);
     Ok(AccountDetail {

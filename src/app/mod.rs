@@ -8,11 +8,14 @@ pub mod layout;
 pub mod server;
 
 use crate::{
+    account_recovery::pages::{ForgotPasswordPage, NotMePage, ResetPasswordPage, VerifyEmailPage},
     activity::SecurityActivityPage,
     admin::pages::{AdminLogPage, AdminOverviewPage, AdminUserPage, AdminUsersPage},
     auth::pages::{LoginPage, SignupPage},
     infra::routes,
-    sessions::pages::{ActiveSessionsPage, ConfirmEndPage, ConfirmLogoutOthersPage},
+    sessions::pages::{
+        ActiveSessionsPage, ConfirmEndPage, ConfirmLogoutOthersPage, ConfirmNotMePage, RenameSessionPage, SessionDetailsPage,
+    },
     settings::AccountSettingsPage,
     two_factor::pages::{RecoveryCodesPage, RecoveryLoginPage, TwoFactorLoginPage, TwoFactorSetupPage},
 };
@@ -55,6 +58,10 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=(StaticSegment("login"), StaticSegment("two-factor")) view=TwoFactorLoginPage ssr=SsrMode::Async />
                 <Route path=(StaticSegment("login"), StaticSegment("recovery-code")) view=RecoveryLoginPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("not-me") view=NotMePage ssr=SsrMode::Async />
+                <Route path=StaticSegment("verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
                 <ParentRoute path=StaticSegment("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=StaticSegment("active-sessions") view=ActiveSessionsPage ssr=SsrMode::Async />
                     <Route
@@ -65,6 +72,21 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("active-sessions"), ParamSegment("id"), StaticSegment("end"))
                         view=ConfirmEndPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("active-sessions"), ParamSegment("id"), StaticSegment("details"))
+                        view=SessionDetailsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("active-sessions"), ParamSegment("id"), StaticSegment("rename"))
+                        view=RenameSessionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("active-sessions"), ParamSegment("id"), StaticSegment("not-me"))
+                        view=ConfirmNotMePage
                         ssr=SsrMode::Async
                     />
                     <Route path=(StaticSegment("settings"), StaticSegment("account")) view=AccountSettingsPage ssr=SsrMode::Async />

@@ -4,7 +4,7 @@
 use super::{App, shell};
 use crate::{
     identity::{
-        layer::{admin_gate, session_layer},
+        layer::{admin_gate, email_link_from_url, session_layer},
         state::AppState,
     },
     infra::{
@@ -101,7 +101,8 @@ pub fn app(state: AppState) -> Router {
         .fallback(leptos_axum::render_app_async_with_context(fallback_context, move || shell(options.clone())))
         .layer(from_fn_with_state(state.clone(), admin_gate))
         .layer(from_fn_with_state(state.messages.clone(), forms::server_fn_answers))
-        .layer(from_fn_with_state(state.clone(), session_layer));
+        .layer(from_fn_with_state(state.clone(), session_layer))
+        .layer(from_fn_with_state(state.clone(), email_link_from_url));
 
     let site = state.config.site_root.clone();
     let assets = Router::new()

@@ -17,6 +17,11 @@ use crate::{
 pub enum AccountNotice {
     PasswordChanged,
     PasswordChangedOthersEnded,
+    /// A new password set through an emailed link (every other session ended).
+    PasswordReset,
+    /// "This wasn't me" on a session: every other one ended.
+    OthersEndedNotMe,
+    AutoSignOutSaved,
 }
 
 impl AccountNotice {
@@ -24,6 +29,34 @@ impl AccountNotice {
         match self {
             AccountNotice::PasswordChanged => "Password changed",
             AccountNotice::PasswordChangedOthersEnded => "Password changed, and all other sessions were logged out",
+            AccountNotice::PasswordReset => {
+                "Your new password is set, and every other device was signed out. Turn on two-factor authentication so a password alone is not enough."
+            }
+            AccountNotice::OthersEndedNotMe => {
+                "Every other device was signed out. Now change your password, and turn on two-factor authentication."
+            }
+            AccountNotice::AutoSignOutSaved => "Auto sign-out saved",
+        }
+    }
+
+    pub fn message(self) -> crate::infra::flash::Message {
+        crate::infra::flash::Message::new(crate::infra::flash::Kind::Notice, self.into(), None)
+    }
+}
+
+/// What the sign-up page says after a sign-up that waits for its address to be confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum SignupNotice {
+    CheckEmail,
+}
+
+impl SignupNotice {
+    pub fn text(self) -> &'static str {
+        match self {
+            SignupNotice::CheckEmail => {
+                "Check your email: we sent a link to finish creating your account. It works once, for 24 hours."
+            }
         }
     }
 
@@ -34,10 +67,10 @@ impl AccountNotice {
 
 /// The longest email address anyone can have (RFC 5321's path limit).
 #[cfg(feature = "ssr")]
-const MAX_EMAIL: usize = 254;
+pub const MAX_EMAIL: usize = 254;
 
 #[cfg(feature = "ssr")]
-fn check_email(email: &str) -> Result<(), AppError> {
+pub fn check_email(email: &str) -> Result<(), AppError> {
     let email = email.trim();
     if email.len() > MAX_EMAIL || !email_address::EmailAddress::is_valid(email) {
         return Err(AppError::InvalidEmail);
@@ -52,6 +85,14 @@ pub async fn signup(email: String, password: String) -> Result<(), AppError> {
     check_email(&email)?;
     passwords::check_new(&password)?;
     let hash = state.credentials.new_account_hash(password, &client, state.config.signup_max_per_ip).await?;
+    if state.mailer.is_configured() {
+        // Whether the address is new or taken, the same answer after the same work: an email
+        // to it (ASVS 6.3.8). The account is made when the link in it is followed.
+        state.credentials.count_mail(&email, &client, state.config.signup_max_per_ip).await?;
+        super::mails::send_sign_up(&state, email.trim().to_owned(), hash);
+        leptos_axum::redirect(&state.messages.redirect(routes::SIGNUP, &SignupNotice::CheckEmail.message()));
+        return Ok(());
+    }
     let now = state.clock.now_ms();
     let user_id = crate::identity::users::create(&state.db, &email, &hash, now).await?.ok_or(AppError::EmailTaken)?;
     context::start_session(&state, user_id, &hash, EventKind::SignedUp, SignInMethod::Password).await?;

@@ -1,7 +1,7 @@
 //! The log-in and sign-up pages: plain HTML forms that post to server functions, so they work
 //! the same with or without JavaScript.
 
-use super::api::{Login, Signup};
+use super::api::{Login, Signup, SignupNotice};
 use crate::passkeys::pages::PasskeySignIn;
 use crate::{
     identity::types::EndReason,
@@ -41,6 +41,7 @@ pub fn LoginPage() -> impl IntoView {
                     <input type="hidden" name="next" value=next />
                     <button type="submit" class="button primary">"Log in"</button>
                 </form>
+                <p class="aside"><a href=routes::FORGOT_PASSWORD>"Forgot password?"</a></p>
                 <PasskeySignIn />
                 <p class="aside">"New here? " <a href=routes::SIGNUP>"Create an account"</a></p>
             </div>
@@ -51,11 +52,13 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let error = form_error();
+    let notice = message_of(Kind::Notice).and_then(|(code, _)| code.parse::<SignupNotice>().ok()).map(SignupNotice::text);
     view! {
         <Title text="Create account" />
         <main class="auth-page" id="main">
             <div class="card narrow">
                 <h1>"Create your account"</h1>
+                {notice.map(|n| view! { <p class="message success" role="status">{n}</p> })}
                 <FormError message=error />
                 <form method="post" action=Signup::PATH class="stack">
                     <div class="field">

@@ -2,6 +2,7 @@
 //! client — and the two things every feature does with a browser: sign it in, sign it out.
 
 use super::{
+    alerts,
     device::ClientInfo,
     pending::{self, Pending},
     sessions::AuthSession,
@@ -50,6 +51,21 @@ pub fn device_token(state: &AppState) -> Option<String> {
     use_context::<Parts>().and_then(|p| state.cookies.device(&p.headers))
 }
 
+/// The token of the emailed link this browser followed (moved into a cookie on arrival).
+pub fn link_token(state: &AppState) -> Option<String> {
+    use_context::<Parts>().and_then(|p| state.cookies.link(&p.headers))
+}
+
+/// The emailed link is used up: the browser forgets it.
+pub fn forget_link(state: &AppState) {
+    append_header(header::SET_COOKIE, state.cookies.clear_link());
+}
+
+/// Keeps `token` (an emailed link's) with this browser for the page it leads to.
+pub fn keep_link(state: &AppState, token: &str) {
+    append_header(header::SET_COOKIE, state.cookies.issue_link(token));
+}
+
 /// Starts a new session for `user_id`, who proved who they are `method`'s way while the
 /// account's password hash was `credential`, and sets its cookie. Ends the session this
 /// browser was still using, if any: a log-in never carries an old session forward. Gives the
@@ -65,10 +81,19 @@ pub async fn start_session(
     if let Some(previous) = maybe_auth() {
         state.sessions.logout(&previous, &client).await?;
     }
+    let device = device_token(state);
+    let known_device = match &device {
+        Some(device) => state.credentials.knows_device(user_id, device).await?,
+        None => false,
+    };
     // The password changed or the account went away since it was checked: start nothing.
-    let token = state.sessions.create(user_id, credential, &client, kind, method).await?.ok_or(AppError::BadCredentials)?;
-    append_header(header::SET_COOKIE, state.cookies.issue(&token));
-    let device = match device_token(state) {
+    let started = state
+        .sessions
+        .create(user_id, credential, &client, kind, method, known_device)
+        .await?
+        .ok_or(AppError::BadCredentials)?;
+    append_header(header::SET_COOKIE, state.cookies.issue(&started.token));
+    let device = match device {
         Some(device) => device,
         None => {
             let (device, cookie) = state.cookies.new_device();
@@ -77,6 +102,9 @@ pub async fn start_session(
         }
     };
     state.credentials.remember_device(user_id, &device).await?;
+    if started.novelty.any() {
+        alerts::sign_in(state, &started.record, started.novelty).await?;
+    }
     Ok(())
 }
 
@@ -97,6 +125,11 @@ pub async fn pending_login(state: &AppState) -> Result<Option<(String, Pending)>
 /// The pending log-in is over (finished or cancelled): the browser forgets it.
 pub fn forget_pending(state: &AppState) {
     append_header(header::SET_COOKIE, state.cookies.clear_pending());
+}
+
+/// The browser's session cookie goes (its session already ended).
+pub fn clear_session_cookie(state: &AppState) {
+    append_header(header::SET_COOKIE, state.cookies.clear());
 }
 
 /// The log-in page, saying why this browser was signed out.

@@ -5,7 +5,10 @@
 //! - the device cookie (`device`): a random token a browser keeps across sign-ins, so that a
 //!   browser which signed in to an account before is recognised (its own attempt budget, and
 //!   "new device" alerts) — only its hash is stored;
-//! - the pending cookie (`pending`): a log-in whose second factor is still due (five minutes).
+//! - the pending cookie (`pending`): a log-in whose second factor is still due (five minutes);
+//! - the link cookie (`link`): the token of an emailed link the browser just followed, moved
+//!   out of the address bar at once (so it is not left in the history, a `Referer` or a log)
+//!   and kept for the page the link leads to (thirty minutes).
 //!
 //! Reading is byte-wise and looks at our own cookies only: other cookies on the same host —
 //! any bytes, any length — never sign anyone out. Two *different* session cookies at once
@@ -21,12 +24,23 @@ use std::time::Duration;
 const DEVICE_MAX_AGE: Duration = Duration::from_secs(400 * 24 * 3600);
 /// Device tokens: 32 random bytes, base64url.
 const DEVICE_CHARS: usize = 43;
+/// How long a followed email link's token stays with the browser.
+const LINK_MAX_AGE: Duration = Duration::from_secs(30 * 60);
+
+/// The first well-formed random token (32 bytes, base64url) in the cookies named `name`.
+fn random_token(headers: &HeaderMap, name: &str) -> Option<String> {
+    values(headers, name)
+        .filter_map(|v| std::str::from_utf8(v).ok())
+        .find(|v| v.len() == DEVICE_CHARS && URL_SAFE_NO_PAD.decode(v).is_ok_and(|b| b.len() == 32))
+        .map(str::to_owned)
+}
 
 #[derive(Clone, Debug)]
 pub struct CookieJar {
     session: &'static str,
     device: &'static str,
     pending: &'static str,
+    link: &'static str,
     secure: bool,
     max_age: Duration,
 }
@@ -58,9 +72,12 @@ fn values<'h>(headers: &'h HeaderMap, name: &'h str) -> impl Iterator<Item = &'h
 
 impl CookieJar {
     pub fn new(https: bool, max_age: Duration) -> Self {
-        let (session, device, pending) =
-            if https { ("__Host-session", "__Host-device", "__Host-pending") } else { ("session", "device", "pending") };
-        CookieJar { session, device, pending, secure: https, max_age }
+        let (session, device, pending, link) = if https {
+            ("__Host-session", "__Host-device", "__Host-pending", "__Host-link")
+        } else {
+            ("session", "device", "pending", "link")
+        };
+        CookieJar { session, device, pending, link, secure: https, max_age }
     }
 
     pub fn name(&self) -> &'static str {
@@ -87,10 +104,7 @@ impl CookieJar {
 
     /// The device token this browser carries, if it carries a well-formed one.
     pub fn device(&self, headers: &HeaderMap) -> Option<String> {
-        values(headers, self.device)
-            .filter_map(|v| std::str::from_utf8(v).ok())
-            .find(|v| v.len() == DEVICE_CHARS && URL_SAFE_NO_PAD.decode(v).is_ok_and(|b| b.len() == 32))
-            .map(str::to_owned)
+        random_token(headers, self.device)
     }
 
     /// A new device token and its `Set-Cookie`.
@@ -104,10 +118,21 @@ impl CookieJar {
 
     /// The token of a half-finished log-in (second factor due), if the browser has one.
     pub fn pending(&self, headers: &HeaderMap) -> Option<String> {
-        values(headers, self.pending)
-            .filter_map(|v| std::str::from_utf8(v).ok())
-            .find(|v| v.len() == DEVICE_CHARS && URL_SAFE_NO_PAD.decode(v).is_ok_and(|b| b.len() == 32))
-            .map(str::to_owned)
+        random_token(headers, self.pending)
+    }
+
+    /// The token of the emailed link this browser followed last, if it carries one.
+    pub fn link(&self, headers: &HeaderMap) -> Option<String> {
+        random_token(headers, self.link)
+    }
+
+    /// `Set-Cookie` keeping an emailed link's token for the page it leads to.
+    pub fn issue_link(&self, token: &str) -> HeaderValue {
+        self.build(self.link, token.to_owned(), LINK_MAX_AGE)
+    }
+
+    pub fn clear_link(&self) -> HeaderValue {
+        self.build(self.link, String::new(), Duration::ZERO)
     }
 
     /// `Set-Cookie` for a half-finished log-in.

@@ -54,6 +54,9 @@ pub fn device_key(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Emails one address may be sent on request within the throttle's window.
+pub const MAILS_PER_ADDRESS: u32 = 3;
+
 impl Credentials {
     pub fn new(db: Db, clock: Arc<dyn Clock>, geo: Arc<GeoIp>, passwords: Passwords, throttle: Throttle, budgets: Budgets) -> Self {
         Credentials { db, clock, geo, passwords, throttle, budgets }
@@ -194,6 +197,24 @@ impl Credentials {
                 Err(e)
             }
         }
+    }
+
+    /// Counts an email the app is asked to send to `email` (a reset link, a sign-up
+    /// confirmation) from `client`: an address gets a few per window, a client address more —
+    /// nobody can flood an inbox through us. Counted whether or not the address has an account,
+    /// so the answer says nothing about that.
+    pub async fn count_mail(&self, email: &str, client: &ClientInfo, per_ip: u32) -> Result<(), AppError> {
+        let limits = [
+            Limit { key: Key::MailTo(email_key(email)), max: MAILS_PER_ADDRESS },
+            Limit { key: Key::MailIp(client.ip), max: per_ip },
+        ];
+        self.reserve(&limits).await?.keep();
+        Ok(())
+    }
+
+    /// Whether the browser with device token `token` signed in to `user_id` before.
+    pub async fn knows_device(&self, user_id: i64, token: &str) -> Result<bool, AppError> {
+        Ok(users::knows_device(&self.db, user_id, &device_key(token)).await?)
     }
 
     /// Remembers that the browser with device token `token` signed in to `user_id`.

@@ -3,6 +3,7 @@
 //! check is part of the `DELETE` itself, so someone else's session is simply not there.
 
 use super::{
+    email_links::Purpose,
     events::{NewEvent, Origin},
     types::{EndReason, EventKind, device_label},
 };
@@ -221,6 +222,62 @@ pub async fn delete_account(db: &Db, user_id: i64, ending: &Ending<'_>) -> Resul
         sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(ended)
+    })
+}
+
+/// Uses a password-reset link (by its token's hash) and, in the same transaction, sets the
+/// account's new password hash and ends every session of the account: two uses of one link at
+/// once set one password. `None` when the link is not a live reset link.
+pub async fn reset_password(
+    db: &Db,
+    token_hash: &str,
+    new_hash: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<Option<(i64, Vec<Ended>)>, sqlx::Error> {
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let Some(user_id) = crate::take_link!(&mut *tx, token_hash, Purpose::Reset, now).await?.and_then(|l| l.user_id) else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(new_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let reset = NewEvent::new(Some(user_id), EventKind::PasswordReset, origin.clone(), now);
+        insert_event!(&mut *tx, &reset).await?;
+        let ended_event = NewEvent::new(Some(user_id), EventKind::SessionsEndedByPasswordChange, origin.clone(), now);
+        let ending = Ending { reason: EndReason::PasswordChanged, by: None, at: now, record: Record::Once(ended_event) };
+        let ended = end_where!(tx, "user_id = $1", [user_id], &ending)?;
+        tx.commit().await?;
+        Ok(Some((user_id, ended)))
+    })
+}
+
+/// Uses a "This wasn't me" link (by its token's hash) and, in the same transaction, ends every
+/// session of its account but `keep` (the session of the browser that followed the link, when
+/// it is signed in to that account). `None` when the link is not a live one.
+pub async fn not_me_by_link(
+    db: &Db,
+    token_hash: &str,
+    keep: Option<&str>,
+    origin: &Origin,
+    now: i64,
+) -> Result<Option<(i64, Vec<Ended>)>, sqlx::Error> {
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let Some(link) = crate::take_link!(&mut *tx, token_hash, Purpose::NotMe, now).await? else {
+            return Ok(None);
+        };
+        let Some(user_id) = link.user_id else { return Ok(None) };
+        let mut event = NewEvent::new(Some(user_id), EventKind::NotMe, origin.clone(), now);
+        event.session_id = link.session_id.clone();
+        let ending = Ending { reason: EndReason::Terminated, by: None, at: now, record: Record::Once(event) };
+        let ended = end_where!(tx, "user_id = $1 AND id <> $2", [user_id, keep.unwrap_or("")], &ending)?;
+        tx.commit().await?;
+        Ok(Some((user_id, ended)))
     })
 }
 

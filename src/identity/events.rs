@@ -129,3 +129,21 @@ pub async fn count(db: &Db, user_id: i64, kind: EventKind) -> Result<i64, sqlx::
             .await
     })
 }
+
+/// The places of the account's sign-ins so far (newest first, at most `limit`): where it has
+/// been used from, for telling whether a sign-in comes from a new country.
+pub async fn sign_in_places(db: &Db, user_id: i64, limit: i64) -> Result<Vec<String>, sqlx::Error> {
+    let places: Vec<Option<String>> = db_read!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT location FROM security_events WHERE user_id = $1 AND kind IN ($2, $3) \
+             ORDER BY created_at DESC LIMIT $4",
+        )
+        .bind(user_id)
+        .bind(EventKind::SignedIn.as_str())
+        .bind(EventKind::SignedUp.as_str())
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(places.into_iter().flatten().collect())
+}

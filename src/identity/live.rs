@@ -22,7 +22,8 @@ pub const STREAMS_PER_USER: usize = 24;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    Started,
+    /// `flagged`: something was new about the sign-in (a new device or country).
+    Started { flagged: bool },
     Ended(EndReason),
 }
 
@@ -38,7 +39,8 @@ impl LiveEvent {
     /// `<user> <session> started` or `<user> <session> ended <reason>`: the NOTIFY payload.
     fn encode(&self) -> String {
         match &self.change {
-            Change::Started => format!("{} {} started", self.user_id, self.session_id),
+            Change::Started { flagged: false } => format!("{} {} started", self.user_id, self.session_id),
+            Change::Started { flagged: true } => format!("{} {} started flagged", self.user_id, self.session_id),
             Change::Ended(reason) => format!("{} {} ended {}", self.user_id, self.session_id, reason.as_str()),
         }
     }
@@ -48,7 +50,8 @@ impl LiveEvent {
         let user_id = parts.next()?.parse().ok()?;
         let session_id = parts.next()?.to_owned();
         let change = match (parts.next()?, parts.next()) {
-            ("started", None) => Change::Started,
+            ("started", None) => Change::Started { flagged: false },
+            ("started", Some("flagged")) => Change::Started { flagged: true },
             ("ended", Some(reason)) => Change::Ended(EndReason::parse(reason)?),
             _ => return None,
         };
@@ -187,7 +190,7 @@ mod tests {
 
     #[test]
     fn payloads_round_trip() {
-        for change in [Change::Started, Change::Ended(EndReason::Admin), Change::Ended(EndReason::PasswordChanged)] {
+        for change in [Change::Started { flagged: false }, Change::Started { flagged: true }, Change::Ended(EndReason::Admin), Change::Ended(EndReason::PasswordChanged)] {
             let event = LiveEvent { user_id: 42, session_id: "AbC-_dEf".into(), change };
             assert_eq!(LiveEvent::decode(&event.encode()), Some(event));
         }

@@ -14,6 +14,9 @@ pub struct SessionTimes {
     pub absolute_expires_at: i64,
     /// The last time the person typed their password in this session.
     pub password_confirmed_at: i64,
+    /// The account's auto sign-out (ms), when shorter limits apply than the server's idle
+    /// timeout; `None`: the server's.
+    pub idle_ms: Option<i64>,
 }
 
 /// One row of `sessions`.
@@ -34,13 +37,20 @@ pub struct SessionRecord {
     pub location: Option<String>,
     /// How it signed in (`SignInMethod`).
     pub method: String,
+    /// The name the person gave it ("Work laptop").
+    pub name: Option<String>,
+    /// Its sign-in came from a browser that had never signed in to the account.
+    pub new_device: bool,
+    /// Its sign-in came from a country no earlier sign-in of the account came from.
+    pub new_country: bool,
 }
 
 /// Every column of [`SessionRecord`], in the order [`insert_many`] binds them.
 const COLUMNS: &str = "id, secret_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, \
-    password_confirmed_at, ip, user_agent, browser, os, device_kind, device_model, location, method";
+    password_confirmed_at, idle_ms, ip, user_agent, browser, os, device_kind, device_model, location, method, name, \
+    new_device, new_country";
 
-/// Rows per INSERT statement: 16 values each stays under both engines' limits on bound values.
+/// Rows per INSERT statement: 20 values each stays under both engines' limits on bound values.
 const INSERT_CHUNK: usize = 1000;
 
 macro_rules! insert_sessions {
@@ -55,6 +65,7 @@ macro_rules! insert_sessions {
                 .push_bind(s.times.expires_at)
                 .push_bind(s.times.absolute_expires_at)
                 .push_bind(s.times.password_confirmed_at)
+                .push_bind(s.times.idle_ms)
                 .push_bind(s.ip.as_str())
                 .push_bind(s.user_agent.as_str())
                 .push_bind(s.browser.as_deref())
@@ -62,29 +73,94 @@ macro_rules! insert_sessions {
                 .push_bind(s.device_kind.as_str())
                 .push_bind(s.device_model.as_deref())
                 .push_bind(s.location.as_deref())
-                .push_bind(s.method.as_str());
+                .push_bind(s.method.as_str())
+                .push_bind(s.name.as_deref())
+                .push_bind(s.new_device)
+                .push_bind(s.new_country);
         });
         query.build().execute($executor).await
     }};
 }
 
-/// Inserts a new session and its sign-in event in one transaction — if the account still has
-/// the password hash `credential` (the one the sign-in was checked against) and is not
-/// suspended. On Postgres the
-/// account row is share-locked until commit, so a password change or account deletion either
-/// waits for this session (and then ends it) or has happened and this inserts nothing; SQLite
-/// has a single writer, which orders the two the same way. False when nothing was inserted.
-pub async fn insert(db: &Db, s: &SessionRecord, event: &NewEvent, credential: &str) -> Result<bool, sqlx::Error> {
+/// Sightings kept per session: its sign-in's and the newest changes after it.
+pub const SIGHTINGS_KEPT: i64 = 20;
+
+/// Where and on what a session was seen: at sign-in, and each time its address or browser
+/// changed.
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    pub ip: String,
+    pub location: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub device_kind: String,
+}
+
+impl Sighting {
+    /// How the session looked at sign-in.
+    pub fn of(s: &SessionRecord) -> Self {
+        Sighting {
+            ip: s.ip.clone(),
+            location: s.location.clone(),
+            browser: s.browser.clone(),
+            os: s.os.clone(),
+            device_kind: s.device_kind.clone(),
+        }
+    }
+}
+
+/// A sighting with its session and time, as read back.
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq, Eq)]
+pub struct SightingRecord {
+    pub session_id: String,
+    pub at: i64,
+    #[sqlx(flatten)]
+    pub sighting: Sighting,
+}
+
+macro_rules! insert_sighting {
+    ($executor:expr, $session_id:expr, $at:expr, $sighting:expr) => {{
+        let s: &Sighting = $sighting;
+        sqlx::query(
+            "INSERT INTO session_sightings (session_id, at, ip, location, browser, os, device_kind) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind($session_id)
+        .bind($at)
+        .bind(s.ip.as_str())
+        .bind(s.location.as_deref())
+        .bind(s.browser.as_deref())
+        .bind(s.os.as_deref())
+        .bind(s.device_kind.as_str())
+        .execute($executor)
+    }};
+}
+
+/// Inserts a new session, its first sighting and its sign-in event in one transaction — if
+/// the account still has the password hash `credential` (the one the sign-in was checked
+/// against) and is not suspended. On Postgres the account row is share-locked until commit, so
+/// a password change, account deletion or auto sign-out change either waits for this session
+/// (and then covers it) or has happened and is seen here; SQLite has a single writer, which
+/// orders them the same way. The account's auto sign-out, read here, shortens the session's
+/// idle expiry. False when nothing was inserted.
+pub async fn insert(db: &Db, s: &mut SessionRecord, event: &NewEvent, credential: &str) -> Result<bool, sqlx::Error> {
     let lock = if matches!(db, Db::Postgres(_)) { " FOR SHARE" } else { "" };
-    let still_valid = format!("SELECT id FROM users WHERE id = $1 AND password_hash = $2 AND suspended_at IS NULL{lock}");
+    let still_valid =
+        format!("SELECT idle_limit_ms FROM users WHERE id = $1 AND password_hash = $2 AND suspended_at IS NULL{lock}");
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let found: Option<i64> =
+        let found: Option<Option<i64>> =
             sqlx::query_scalar(&still_valid).bind(s.user_id).bind(credential).fetch_optional(&mut *tx).await?;
-        if found.is_none() {
+        let Some(idle_limit) = found else {
             return Ok(false);
+        };
+        if let Some(limit) = idle_limit {
+            s.times.idle_ms = Some(limit);
+            s.times.expires_at = s.times.expires_at.min(s.times.last_seen_at.saturating_add(limit));
         }
-        insert_sessions!(&mut *tx, std::iter::once(s))?;
+        insert_sessions!(&mut *tx, std::iter::once(&*s))?;
+        let first = Sighting::of(s);
+        insert_sighting!(&mut *tx, &s.id, s.created_at, &first).await?;
         insert_event!(&mut *tx, event).await?;
         tx.commit().await?;
         Ok(true)
@@ -118,6 +194,7 @@ impl SessionRecord {
                 expires_at: now + lifetime_ms,
                 absolute_expires_at: now + lifetime_ms,
                 password_confirmed_at: now,
+                idle_ms: None,
             },
             ip: "127.0.0.1".to_owned(),
             user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0".to_owned(),
@@ -127,6 +204,9 @@ impl SessionRecord {
             device_model: None,
             location: Some("Local network".to_owned()),
             method: "password".to_owned(),
+            name: None,
+            new_device: false,
+            new_country: false,
         }
     }
 }
@@ -143,7 +223,7 @@ pub struct CheckRecord {
 }
 
 const CHECK_COLUMNS: &str =
-    "secret_hash, user_id, last_seen_at, expires_at, absolute_expires_at, password_confirmed_at, ip, user_agent";
+    "secret_hash, user_id, last_seen_at, expires_at, absolute_expires_at, password_confirmed_at, idle_ms, ip, user_agent";
 
 impl From<&SessionRecord> for CheckRecord {
     fn from(s: &SessionRecord) -> Self {
@@ -219,9 +299,12 @@ pub struct DeviceUpdate<'a> {
     pub expires_at: i64,
 }
 
+/// Refreshes the device fields and adds a sighting to the session's history (keeping the
+/// newest [`SIGHTINGS_KEPT`]), in one transaction. False when the session no longer exists.
 pub async fn update_device(db: &Db, id: &str, d: &DeviceUpdate<'_>) -> Result<bool, sqlx::Error> {
     db_write!(db, |pool| {
-        sqlx::query(
+        let mut tx = pool.begin().await?;
+        let updated = sqlx::query(
             "UPDATE sessions SET ip = $2, user_agent = $3, browser = $4, os = $5, device_kind = $6, \
              device_model = $7, location = $8, last_seen_at = $9, expires_at = $10 WHERE id = $1",
         )
@@ -235,9 +318,107 @@ pub async fn update_device(db: &Db, id: &str, d: &DeviceUpdate<'_>) -> Result<bo
         .bind(d.location)
         .bind(d.last_seen_at)
         .bind(d.expires_at)
-        .execute(pool)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !updated {
+            return Ok(false);
+        }
+        let sighting = Sighting {
+            ip: d.ip.to_owned(),
+            location: d.location.map(str::to_owned),
+            browser: d.browser.map(str::to_owned),
+            os: d.os.map(str::to_owned),
+            device_kind: d.device_kind.to_owned(),
+        };
+        insert_sighting!(&mut *tx, id, d.last_seen_at, &sighting).await?;
+        sqlx::query(
+            "DELETE FROM session_sightings WHERE session_id = $1 AND id NOT IN \
+             (SELECT id FROM session_sightings WHERE session_id = $1 ORDER BY id DESC LIMIT $2)",
+        )
+        .bind(id)
+        .bind(SIGHTINGS_KEPT)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+
+/// The history of every live session of `user_id`, oldest first within each session.
+pub async fn sightings_of_user(db: &Db, user_id: i64) -> Result<Vec<SightingRecord>, sqlx::Error> {
+    db_read!(db, |pool| {
+        sqlx::query_as(
+            "SELECT session_id, at, ip, location, browser, os, device_kind FROM session_sightings \
+             WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1) ORDER BY session_id, id",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
         .await
-        .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// The history of one session, oldest first.
+pub async fn sightings(db: &Db, session_id: &str) -> Result<Vec<SightingRecord>, sqlx::Error> {
+    db_read!(db, |pool| {
+        sqlx::query_as(
+            "SELECT session_id, at, ip, location, browser, os, device_kind FROM session_sightings \
+             WHERE session_id = $1 ORDER BY id",
+        )
+        .bind(session_id)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// Names (or, with `None`, un-names) a session of `owner`. False when it is not theirs.
+pub async fn rename(db: &Db, owner: i64, id: &str, name: Option<&str>, event: &NewEvent) -> Result<bool, sqlx::Error> {
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let renamed = sqlx::query("UPDATE sessions SET name = $3 WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(owner)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if renamed {
+            insert_event!(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(renamed)
+    })
+}
+
+/// Sets the account's auto sign-out (`limit`, ms; `None`: never) and applies it to every
+/// session of the account at once: `idle` is the idle time that now applies (the shorter of
+/// `limit` and the server's). Returns the ids of the account's sessions (their cached checks
+/// must be dropped).
+pub async fn set_idle_limit(
+    db: &Db,
+    user_id: i64,
+    limit: Option<i64>,
+    idle: i64,
+    event: &NewEvent,
+) -> Result<Vec<String>, sqlx::Error> {
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE users SET idle_limit_ms = $2 WHERE id = $1").bind(user_id).bind(limit).execute(&mut *tx).await?;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "UPDATE sessions SET idle_ms = $2, expires_at = CASE WHEN last_seen_at + $3 < absolute_expires_at \
+             THEN last_seen_at + $3 ELSE absolute_expires_at END WHERE user_id = $1 RETURNING id",
+        )
+        .bind(user_id)
+        .bind(limit)
+        .bind(idle)
+        .fetch_all(&mut *tx)
+        .await?;
+        insert_event!(&mut *tx, event).await?;
+        tx.commit().await?;
+        Ok(ids)
     })
 }
 

@@ -4,10 +4,11 @@
 
 use super::{
     batch::CheckBatcher,
+    email_links,
     cache::{CachedSession, Lookup, SessionCache},
     device::{self, ClientInfo},
     endings::{self, Ended, Ending, Record},
-    events::{NewEvent, Origin},
+    events::{self, NewEvent, Origin},
     geo::GeoIp,
     session_store::{self as store, CheckRecord, SessionRecord, SessionTimes},
     live::{Change, LiveEvent, LiveHub},
@@ -109,6 +110,8 @@ impl SessionService {
     /// hash is `credential`; never reuses anything the browser brought. `None` when that hash
     /// is no longer the account's (the password changed meanwhile) or the account is gone: a
     /// log-in in flight never outlives a password change (`races::password_change_is_a_barrier`).
+    /// `known_device`: the browser carries a device token from an earlier sign-in to the
+    /// account; with the place, it decides what was new about this sign-in.
     pub async fn create(
         &self,
         user_id: i64,
@@ -116,13 +119,21 @@ impl SessionService {
         client: &ClientInfo,
         kind: EventKind,
         method: SignInMethod,
-    ) -> Result<Option<SessionToken>, sqlx::Error> {
+        known_device: bool,
+    ) -> Result<Option<Started>, sqlx::Error> {
         let token = SessionToken::generate();
         let now = self.now();
         let d = device::parse(&client.user_agent, &client.hints);
         let location = self.geo.locate(client.ip);
         let absolute = now.saturating_add(self.max_ms);
-        let record = SessionRecord {
+        // A new account has nothing to compare with: only sign-ins can be new.
+        let novelty = if kind == EventKind::SignedIn {
+            let places = events::sign_in_places(&self.db, user_id, PLACES_COMPARED).await?;
+            Novelty { new_device: !known_device, new_country: is_new_country(&location, &places) }
+        } else {
+            Novelty::default()
+        };
+        let mut record = SessionRecord {
             id: token.id().to_owned(),
             secret_hash: token.secret_hash().to_vec(),
             user_id,
@@ -132,6 +143,7 @@ impl SessionService {
                 expires_at: now.saturating_add(self.idle_ms).min(absolute),
                 absolute_expires_at: absolute,
                 password_confirmed_at: now,
+                idle_ms: None,
             },
             ip: client.ip.to_string(),
             user_agent: device::clip(&client.user_agent, device::MAX_USER_AGENT).to_owned(),
@@ -141,12 +153,15 @@ impl SessionService {
             device_model: d.model.clone(),
             location: Some(location.clone()),
             method: method.as_str().to_owned(),
+            name: None,
+            new_device: novelty.new_device,
+            new_country: novelty.new_country,
         };
         let mut event = self.event(Some(user_id), kind, client).by(&record.id);
         event.session_id = Some(record.id.clone());
         event.detail = Some(method.label().to_owned());
         let ticket = self.cache.as_ref().map(|c| c.ticket());
-        if !store::insert(&self.db, &record, &event, credential).await? {
+        if !store::insert(&self.db, &mut record, &event, credential).await? {
             return Ok(None);
         }
         if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
@@ -160,9 +175,10 @@ impl SessionService {
             record: Record::Each(EventKind::SessionLimitReached),
         };
         let ended = endings::end_beyond(&self.db, user_id, &record.id, self.max_per_user - 1, now, &ending).await?;
-        self.publish(vec![LiveEvent { user_id, session_id: record.id.clone(), change: Change::Started }]).await;
+        let change = Change::Started { flagged: novelty.any() };
+        self.publish(vec![LiveEvent { user_id, session_id: record.id.clone(), change }]).await;
         self.ended(EndReason::Limit, &ended).await;
-        Ok(Some(token))
+        Ok(Some(Started { token, record, novelty }))
     }
 
     fn cache_entry(&self, r: &CheckRecord, cache: &SessionCache) -> CachedSession {
@@ -196,7 +212,7 @@ impl SessionService {
             self.revoke([id]);
             return Ok(Checked::SignedOut(Some(EndReason::Expired)));
         }
-        let expires_at = now.saturating_add(self.idle_ms).min(times.absolute_expires_at);
+        let expires_at = now.saturating_add(self.idle(times.idle_ms)).min(times.absolute_expires_at);
         let still_there = if device_changed {
             let d = device::parse(&client.user_agent, &client.hints);
             let ip = client.ip.to_string();
@@ -366,6 +382,64 @@ impl SessionService {
         Ok(ended.len())
     }
 
+    /// The idle time that applies to a session: the account's auto sign-out, never longer than
+    /// the server's idle timeout.
+    fn idle(&self, account: Option<i64>) -> Millis {
+        account.map_or(self.idle_ms, |limit| limit.min(self.idle_ms))
+    }
+
+    /// Sets the account's auto sign-out (`None`: never) and applies it to every session of the
+    /// account at once; sessions unused for longer end at their next check.
+    pub async fn set_idle_limit(&self, actor: &AuthSession, limit: Option<Millis>, client: &ClientInfo) -> Result<(), sqlx::Error> {
+        let mut event = self.event(Some(actor.user_id), EventKind::AutoSignOutChanged, client).by(&actor.id);
+        event.detail = Some(match limit {
+            Some(ms) => format!("After {} days unused", ms / DAY_MS),
+            None => "Never".to_owned(),
+        });
+        let ids = store::set_idle_limit(&self.db, actor.user_id, limit, self.idle(limit), &event).await?;
+        self.revoke(ids.iter().map(String::as_str));
+        Ok(())
+    }
+
+    /// Names one of the caller's sessions (`None`: back to its device label). False when it is
+    /// not theirs or does not exist.
+    pub async fn rename(&self, actor: &AuthSession, id: &str, name: Option<&str>, client: &ClientInfo) -> Result<bool, sqlx::Error> {
+        let mut event = self.event(Some(actor.user_id), EventKind::SessionRenamed, client).by(&actor.id);
+        event.session_id = Some(id.to_owned());
+        event.detail = Some(name.map_or_else(|| "Name removed".to_owned(), |n| format!("Named \u{201c}{n}\u{201d}")));
+        store::rename(&self.db, actor.user_id, id, name, &event).await
+    }
+
+    /// "This wasn't me": ends the session the person did not recognise and every other one
+    /// but the caller's. Returns how many ended.
+    pub async fn not_me(&self, actor: &AuthSession, id: &str, client: &ClientInfo) -> Result<usize, sqlx::Error> {
+        let mut event = self.event(Some(actor.user_id), EventKind::NotMe, client).by(&actor.id);
+        event.session_id = Some(id.to_owned());
+        let ended = endings::end_others(&self.db, actor.user_id, &actor.id, &self.ending(EndReason::Terminated, actor, event)).await?;
+        self.ended(EndReason::Terminated, &ended).await;
+        Ok(ended.len())
+    }
+
+    /// Sets a new password (its hash) through the reset link with `token` and ends every
+    /// session of the account, at once. The account's id; `None` when the link is not live.
+    pub async fn reset_password(&self, token: &str, new_hash: &str, client: &ClientInfo) -> Result<Option<i64>, sqlx::Error> {
+        let origin = self.origin(client);
+        let done = endings::reset_password(&self.db, &email_links::hash(token), new_hash, &origin, self.now()).await?;
+        let Some((user_id, ended)) = done else { return Ok(None) };
+        self.ended(EndReason::PasswordChanged, &ended).await;
+        Ok(Some(user_id))
+    }
+
+    /// "This wasn't me" from the link of a sign-in alert (`token`): ends every session of the
+    /// account. The account's id; `None` when the link is not live.
+    pub async fn not_me_by_link(&self, token: &str, client: &ClientInfo) -> Result<Option<i64>, sqlx::Error> {
+        let origin = self.origin(client);
+        let done = endings::not_me_by_link(&self.db, &email_links::hash(token), None, &origin, self.now()).await?;
+        let Some((user_id, ended)) = done else { return Ok(None) };
+        self.ended(EndReason::Terminated, &ended).await;
+        Ok(Some(user_id))
+    }
+
     /// Records that the person just typed their password in this session.
     pub async fn confirm_password(&self, actor: &AuthSession) -> Result<(), sqlx::Error> {
         let now = self.now();
@@ -408,6 +482,45 @@ impl SessionService {
         endings::purge_endings(&self.db, self.now() - self.max_ms, 10_000).await?;
         Ok(total)
     }
+}
+
+/// How many of the account's latest sign-ins a new one's country is compared with.
+const PLACES_COMPARED: i64 = 500;
+const DAY_MS: Millis = 24 * 3600 * 1000;
+
+/// What was new about a sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Novelty {
+    /// The browser carried no device token from an earlier sign-in to this account.
+    pub new_device: bool,
+    /// The place is in a country no earlier sign-in of the account came from.
+    pub new_country: bool,
+}
+
+impl Novelty {
+    pub fn any(self) -> bool {
+        self.new_device || self.new_country
+    }
+}
+
+/// The country of a place ("London, United Kingdom" → "United Kingdom"), when it names one.
+pub fn country(place: &str) -> Option<&str> {
+    place.rsplit_once(", ").map(|(_, country)| country)
+}
+
+/// Whether `place` is in a country none of `earlier` is in. With no known country before,
+/// there is nothing to compare with: not new.
+pub fn is_new_country(place: &str, earlier: &[String]) -> bool {
+    let Some(here) = country(place) else { return false };
+    let mut known = earlier.iter().filter_map(|p| country(p)).peekable();
+    known.peek().is_some() && !known.any(|c| c == here)
+}
+
+/// A session just begun: its cookie's token, the row as stored, and what was new about it.
+pub struct Started {
+    pub token: SessionToken,
+    pub record: SessionRecord,
+    pub novelty: Novelty,
 }
 
 enum Found {

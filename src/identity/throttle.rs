@@ -25,6 +25,10 @@ pub enum Key {
     SignupIp(IpAddr),
     /// Second-factor codes for one account.
     SecondFactor(i64),
+    /// Emails the app was asked to send to one address (reset links, sign-up confirmations).
+    MailTo(String),
+    /// Emails asked for from one client address.
+    MailIp(IpAddr),
 }
 
 impl Key {
@@ -35,6 +39,8 @@ impl Key {
             Key::Device { user_id, device } => format!("device:{user_id}:{device}"),
             Key::SignupIp(ip) => format!("signup:{}", client_prefix(*ip)),
             Key::SecondFactor(user_id) => format!("2fa:{user_id}"),
+            Key::MailTo(email) => format!("mail:{email}"),
+            Key::MailIp(ip) => format!("mail-ip:{}", client_prefix(*ip)),
         }
     }
 }

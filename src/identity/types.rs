@@ -155,6 +155,13 @@ pub enum EventKind {
     SessionsEndedByAdmin,
     AccountSuspended,
     AccountUnsuspended,
+    /// A password set through an emailed reset link.
+    PasswordReset,
+    /// "This wasn't me": sessions ended because the person did not recognise one.
+    NotMe,
+    SessionRenamed,
+    /// The account's auto sign-out changed (the detail says to what).
+    AutoSignOutChanged,
 }
 
 impl EventKind {
@@ -191,6 +198,10 @@ impl EventKind {
             EventKind::SessionsEndedByAdmin => "Signed out by an administrator",
             EventKind::AccountSuspended => "Account suspended by an administrator",
             EventKind::AccountUnsuspended => "Suspension lifted by an administrator",
+            EventKind::PasswordReset => "Password reset through an emailed link",
+            EventKind::NotMe => "\u{201c}This wasn't me\u{201d}: other sessions signed out",
+            EventKind::SessionRenamed => "Session renamed",
+            EventKind::AutoSignOutChanged => "Auto sign-out changed",
         }
     }
 }

@@ -97,3 +97,11 @@ pub async fn remember_device(db: &Db, user_id: i64, device: &str, now: i64) -> R
     })
 }
 
+
+/// The account's auto sign-out (ms): devices unused this long are signed out; `None`: never.
+pub async fn idle_limit(db: &Db, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let limit: Option<Option<i64>> = db_read!(db, |pool| {
+        sqlx::query_scalar("SELECT idle_limit_ms FROM users WHERE id = $1").bind(user_id).fetch_optional(pool).await
+    })?;
+    Ok(limit.flatten())
+}

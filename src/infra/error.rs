@@ -40,6 +40,10 @@ pub enum AppError {
     ConfirmationMismatch,
     #[error("An account with this email already exists. Log in instead.")]
     EmailTaken,
+    #[error("This link has expired or was already used. Ask for a new one.")]
+    LinkExpired,
+    #[error("Use at most 40 characters for the name.")]
+    NameTooLong,
     #[error("Enter a valid email address, like name@example.com.")]
     InvalidEmail,
     #[error("Use at least 8 characters for your password.")]
@@ -74,7 +78,7 @@ fn wait_words(seconds: u64) -> String {
 impl AppError {
     /// Every error, once (with no wait known), for pages that hand the browser the sentences it
     /// may need (the browser code then carries no copy of them).
-    pub const ALL: [AppError; 24] = [
+    pub const ALL: [AppError; 26] = [
         AppError::SignedOut,
         AppError::SessionNotFound,
         AppError::NotFound,
@@ -89,6 +93,8 @@ impl AppError {
         AppError::ReasonRequired,
         AppError::ConfirmationMismatch,
         AppError::EmailTaken,
+        AppError::LinkExpired,
+        AppError::NameTooLong,
         AppError::InvalidEmail,
         AppError::PasswordTooShort,
         AppError::PasswordTooLong,
@@ -113,6 +119,8 @@ impl AppError {
             AppError::ReauthRequired | AppError::WrongPassword | AppError::Forbidden => 403,
             AppError::BadCredentials | AppError::WrongCode | AppError::LoginExpired | AppError::PasskeyFailed => 401,
             AppError::EmailTaken => 409,
+            AppError::LinkExpired => 410,
+            AppError::NameTooLong => 422,
             AppError::InvalidEmail
             | AppError::PasswordTooShort
             | AppError::PasswordTooLong

@@ -21,6 +21,28 @@ pub struct Mail {
     pub html: String,
 }
 
+impl Mail {
+    /// A short message: a few paragraphs, then a link with the words that name it, then a few
+    /// more paragraphs — written once, sent as text and as HTML.
+    pub fn with_link(to: &str, subject: &str, before: &[&str], link: (&str, &str), after: &[&str]) -> Mail {
+        let (words, url) = link;
+        let mut text = before.join("\n\n");
+        text.push_str(&format!("\n\n{words}:\n{url}\n"));
+        for p in after {
+            text.push_str(&format!("\n{p}\n"));
+        }
+        let paragraph = |p: &&str| format!("<p>{}</p>", escape(p));
+        let html = format!(
+            "{}<p><a href=\"{}\">{}</a></p>{}",
+            before.iter().map(paragraph).collect::<String>(),
+            escape(url),
+            escape(words),
+            after.iter().map(paragraph).collect::<String>()
+        );
+        Mail { to: to.to_owned(), subject: subject.to_owned(), text, html }
+    }
+}
+
 impl Mailer {
     /// From the configuration: SMTP when `smtp_url` is given (`smtp://host:port`,
     /// `smtps://user:password@host`, `smtp://host?tls=required`), the outbox otherwise.
@@ -50,6 +72,13 @@ impl Mailer {
         match self {
             Mailer::Smtp { from, .. } | Mailer::Outbox { from, .. } => from,
         }
+    }
+
+    /// Sends `mail` in the background: whoever caused it does not wait for the mail server
+    /// (and an answer takes as long whether or not a mail went out).
+    pub fn send_later(self: &std::sync::Arc<Self>, mail: Mail) {
+        let mailer = self.clone();
+        tokio::spawn(async move { mailer.send(mail).await });
     }
 
     /// Sends `mail`; problems are logged (never the message body: it may carry a link).

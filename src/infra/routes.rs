@@ -18,6 +18,11 @@ pub const FORGOT_PASSWORD: &str = "/forgot-password";
 pub const RESET_PASSWORD: &str = "/reset-password";
 /// Where a "This wasn't me" link leads.
 pub const NOT_ME: &str = "/not-me";
+/// Where the link that confirms a new account's email address leads.
+pub const VERIFY_EMAIL: &str = "/verify-email";
+
+/// The pages emailed links lead to: each takes its token out of the address at once.
+pub const EMAIL_LINK_PAGES: [&str; 3] = [RESET_PASSWORD, NOT_ME, VERIFY_EMAIL];
 
 /// The second step of a log-in with two-factor authentication on.
 pub const TWO_FACTOR_LOGIN: &str = "/login/two-factor";
@@ -29,6 +34,8 @@ pub const TWO_FACTOR_SETUP: &str = "/settings/two-factor";
 pub const RECOVERY_CODES: &str = "/settings/two-factor/recovery-codes";
 /// Where the passkeys section of the account settings starts.
 pub const PASSKEYS_SECTION: &str = "/settings/account#passkeys";
+/// Where the auto sign-out section of the account settings starts.
+pub const AUTO_SIGN_OUT_SECTION: &str = "/settings/account#auto-sign-out";
 /// Where the two-factor section of the account settings starts.
 pub const TWO_FACTOR_SECTION: &str = "/settings/account#two-factor";
 
@@ -77,9 +84,27 @@ pub fn end_session(id: &str) -> String {
     format!("{ACTIVE_SESSIONS}/{id}/end")
 }
 
+/// One session's details: its whole history.
+pub fn session_details(id: &str) -> String {
+    format!("{ACTIVE_SESSIONS}/{id}/details")
+}
+
+/// The no-JS page for naming a session.
+pub fn rename_session(id: &str) -> String {
+    format!("{ACTIVE_SESSIONS}/{id}/rename")
+}
+
+/// The no-JS confirm page for "This wasn't me" on a session.
+pub fn not_me_session(id: &str) -> String {
+    format!("{ACTIVE_SESSIONS}/{id}/not-me")
+}
+
 /// Pages anyone may see, signed in or not.
 pub fn is_public(path: &str) -> bool {
-    matches!(path, LOGIN | SIGNUP | HEALTH | TWO_FACTOR_LOGIN | RECOVERY_LOGIN | FORGOT_PASSWORD | RESET_PASSWORD | NOT_ME)
+    matches!(
+        path,
+        LOGIN | SIGNUP | HEALTH | TWO_FACTOR_LOGIN | RECOVERY_LOGIN | FORGOT_PASSWORD | RESET_PASSWORD | NOT_ME | VERIFY_EMAIL
+    )
         || OLD_ACTIVE_SESSIONS.contains(&path)
 }
 

@@ -4,7 +4,7 @@
 //! the connection drops, a quiet "Reconnecting…", a new try after a growing pause, and once
 //! back, the list is read again.
 
-use super::contract::{ENDED_MESSAGE, LIVE_STATUS, RECONNECTING, SIGNED_OUT, SIGNED_OUT_TEXT, STREAM_STATE};
+use super::contract::{ENDED_MESSAGE, LIVE_STATUS, NEW_SIGN_IN, NEW_SIGN_IN_TEXT, RECONNECTING, SIGNED_OUT, SIGNED_OUT_TEXT, STREAM_STATE};
 use crate::{infra::routes, sessions::browser as list};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -96,6 +96,13 @@ fn connect() {
                 fetch_then(routes::SESSION_ROWS.to_owned(), |html| list::sessions_replaced(&html));
             }
             _ => {}
+        }
+    });
+    // A sign-in from a new device or country: a banner on every open tab of the account.
+    listen(&source, "alert", |ev| {
+        if let (Some(text), Some(banner)) = (element(NEW_SIGN_IN_TEXT), element(NEW_SIGN_IN)) {
+            text.set_text_content(ev.data().as_string().as_deref());
+            let _ = banner.remove_attribute("hidden");
         }
     });
     // The browser would retry at once and forever; we retry with a growing pause instead.

@@ -12,3 +12,7 @@ pub const ENDED_MESSAGE: &str = "data-ended-message";
 pub const RECONNECTING: &str = "data-reconnecting";
 /// On the status line: `open` while the stream is connected (tests wait for it).
 pub const STREAM_STATE: &str = "data-stream";
+/// The banner every open tab shows after a sign-in from a new device or country.
+pub const NEW_SIGN_IN: &str = "new-sign-in";
+/// Its sentence (sent by the server).
+pub const NEW_SIGN_IN_TEXT: &str = "new-sign-in-text";

@@ -10,7 +10,10 @@ use crate::{
         state::AppState,
         types::EndReason,
     },
-    sessions::{api::view, rows::own_row},
+    sessions::{
+        api::{own_session, view, views},
+        rows::own_row,
+    },
 };
 use axum::{
     extract::{Path, Request, State},
@@ -87,8 +90,15 @@ async fn follow(state: AppState, auth: AuthSession, tx: mpsc::Sender<Event>) {
                             let _ = tx.send(ended_event(Some(reason))).await;
                             return;
                         }
-                        (true, Change::Started) => continue,
-                        (false, Change::Started) => Event::default().event("sessions").data(format!("added {session_id}")),
+                        (true, Change::Started { .. }) => continue,
+                        (false, Change::Started { flagged }) => {
+                            if flagged && let Some(alert) = sign_in_alert(&state, &session_id).await {
+                                if tx.send(alert).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Event::default().event("sessions").data(format!("added {session_id}"))
+                        }
                         (false, Change::Ended(_)) => Event::default().event("sessions").data(format!("removed {session_id}")),
                     };
                     if tx.send(event).await.is_err() {
@@ -120,21 +130,35 @@ async fn follow(state: AppState, auth: AuthSession, tx: mpsc::Sender<Event>) {
     }
 }
 
+/// The banner every open tab of the account shows when a sign-in from a new device or
+/// country happens: what and where (data: the sentence).
+async fn sign_in_alert(state: &AppState, session_id: &str) -> Option<Event> {
+    let record = session_store::find(&state.db, session_id).await.ok()??;
+    let what = match (record.new_device, record.new_country) {
+        (true, true) => "a new device in a new country",
+        (true, false) => "a new device",
+        _ => "a new country",
+    };
+    let device = crate::identity::types::device_label(record.browser.as_deref(), record.os.as_deref());
+    let place = record.location.unwrap_or_else(|| crate::identity::geo::UNKNOWN_LOCATION.to_owned());
+    Some(Event::default().event("alert").data(format!("New sign-in from {what}: {device}, {place}.")))
+}
+
 /// `GET /active-sessions/rows/{id}`: one row of the caller's own list, as the page renders it.
 pub async fn session_row(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
     let Some(auth) = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone()) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let record = match session_store::find(&state.db, &id).await {
-        Ok(Some(record)) if record.user_id == auth.user_id && record.times.expires_at > state.clock.now_ms() => record,
-        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
+    let (record, history) = match own_session(&state, &auth, &id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => {
             tracing::error!("session row: {e}");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
     let now = state.clock.now_ms();
-    let html = Owner::new().with(|| own_row(view(record, Some(&auth), now), now).to_html());
+    let html = Owner::new().with(|| own_row(view(record, Some(&auth), now, &history), now).to_html());
     ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
@@ -143,16 +167,14 @@ pub async fn session_rows(State(state): State<AppState>, req: Request) -> Respon
     let Some(auth) = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone()) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let records = match state.sessions.list(auth.user_id).await {
-        Ok(records) => records,
+    let sessions = match views(&state, auth.user_id, Some(&auth)).await {
+        Ok(sessions) => sessions,
         Err(e) => {
             tracing::error!("session rows: {e}");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
     let now = state.clock.now_ms();
-    let mut sessions: Vec<_> = records.into_iter().map(|r| view(r, Some(&auth), now)).collect();
-    sessions.sort_by_key(|s| !s.current);
     let html = Owner::new().with(|| sessions.into_iter().map(|s| own_row(s, now).to_html()).collect::<String>());
     ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

@@ -4,11 +4,11 @@
 //! [`super::contract`]. Started by the signed-in pages' island (`app::layout::Live`).
 
 use super::{
-    api::{LogoutOtherSessions, TerminateSession},
+    api::{LogoutOtherSessions, NotMe, RenameSession, TerminateSession},
     calls,
     confirm::Confirm,
     contract::{data, data_literal, id, select},
-    types::{Ended, Notice},
+    types::{Ended, Notice, Renamed},
 };
 use crate::infra::{error::AppError, routes, timefmt};
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -121,19 +121,28 @@ fn closest(el: &Element, selector: &str) -> Option<Element> {
     el.closest(selector).ok().flatten()
 }
 
+/// The session a menu item acts on (`attribute` names it) and its row.
+fn item_row(target: &Element, selector: &str, attribute: &str) -> Option<(String, Element)> {
+    let item = closest(target, selector)?;
+    Some((item.get_attribute(attribute)?, closest(&item, select::SESSION_ID)?))
+}
+
 /// ⋮ buttons, menu items, the bulk button and the modal's Cancel.
 pub fn on_click(ev: &web_sys::MouseEvent) {
     let Some(target) = target(ev) else { return };
+    let device = |row: &Element| row.get_attribute(data::DEVICE).unwrap_or_default();
     if let Some(id) = closest(&target, select::MENU_BUTTON).and_then(|b| b.get_attribute(data::MENU_BUTTON)) {
         toggle_menu(&id);
-    } else if let Some(item) = closest(&target, select::END) {
-        let row = closest(&item, select::SESSION_ID);
-        let (Some(id), Some(row)) = (item.get_attribute(data::END), row) else { return };
-        ask(Confirm::End {
-            id,
-            device: row.get_attribute(data::DEVICE).unwrap_or_default(),
-            current: row.has_attribute(data::CURRENT),
-        });
+    } else if let Some((id, row)) = item_row(&target, select::END, data::END) {
+        ask(Confirm::End { id, device: device(&row), current: row.has_attribute(data::CURRENT) });
+    } else if let Some((id, row)) = item_row(&target, select::RENAME, data::RENAME) {
+        let named = row.has_attribute(data::NAMED);
+        ask(Confirm::Rename { id, device: device(&row) });
+        if let Some(input) = by_id(id::NAME).and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            input.set_value(&if named { device(&row) } else { String::new() });
+        }
+    } else if let Some((id, row)) = item_row(&target, select::NOT_ME, data::NOT_ME) {
+        ask(Confirm::NotMe { id, device: device(&row) });
     } else if closest(&target, select::END_OTHERS).is_some() {
         ask(Confirm::Others);
     } else if closest(&target, select::CANCEL).is_some() {
@@ -169,12 +178,31 @@ fn toggle_menu(id: &str) {
     }
 }
 
+/// The items of a row's menu, in order.
+fn menu_items(id: &str) -> Vec<HtmlElement> {
+    let Some(menu) = by_id(&id::menu(id)) else { return vec![] };
+    let Ok(list) = menu.query_selector_all("[role=menuitem]") else { return vec![] };
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok()).collect()
+}
+
+/// Focuses the item `step` places after the focused one (wrapping), or the first.
+fn focus_item_by(id: &str, step: isize) {
+    let items = menu_items(id);
+    if items.is_empty() {
+        return;
+    }
+    let active = document().active_element();
+    let at = items.iter().position(|i| active.as_ref().is_some_and(|a| a == i.as_ref() as &Element));
+    let next = match at {
+        Some(at) => (at as isize + step).rem_euclid(items.len() as isize) as usize,
+        None => 0,
+    };
+    let _ = items[next].focus();
+}
+
 fn focus_item(id: &str) {
-    if let Some(item) = by_id(&id::menu(id))
-        .and_then(|m| m.query_selector("[role=menuitem]").ok().flatten())
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-    {
-        let _ = item.focus();
+    if let Some(first) = menu_items(id).first() {
+        let _ = first.focus();
     }
 }
 
@@ -214,10 +242,19 @@ pub fn on_keydown(ev: &web_sys::KeyboardEvent) {
             set_menu(&id, false);
             focus(&id::menu_button(&id));
         }
-        // One item per menu: every movement lands on it.
-        "ArrowDown" | "ArrowUp" | "Home" | "End" => {
+        "ArrowDown" | "ArrowUp" => {
+            ev.prevent_default();
+            focus_item_by(&id, if key == "ArrowDown" { 1 } else { -1 });
+        }
+        "Home" => {
             ev.prevent_default();
             focus_item(&id);
+        }
+        "End" => {
+            ev.prevent_default();
+            if let Some(last) = menu_items(&id).last() {
+                let _ = last.focus();
+            }
         }
         "Tab" => set_menu(&id, false),
         _ => {}
@@ -247,12 +284,19 @@ fn ask(what: Confirm) {
     set_text(id::ACTION, what.action());
     set_text(id::ERROR, "");
     password_field(asks_password);
+    let renaming = matches!(what, Confirm::Rename { .. });
+    if let Some(field) = by_id(id::NAME_FIELD) {
+        show(&field, renaming);
+    }
+    set_class(id::ACTION, if renaming { "button primary" } else { "button danger" });
     ASKING.set(Some(what));
     if let Some(dialog) = dialog() {
         let _ = dialog.show_modal();
     }
-    // Destructive by default? No: focus starts on the password, or on Cancel.
-    if asks_password {
+    // Destructive by default? No: focus starts on the field to fill, or on Cancel.
+    if renaming {
+        focus(id::NAME);
+    } else if asks_password {
         focus(id::PASSWORD);
     } else if let Some(cancel) = by_id(id::DIALOG).and_then(|d| d.query_selector(select::CANCEL).ok().flatten()) {
         if let Ok(cancel) = cancel.dyn_into::<HtmlElement>() {
@@ -280,6 +324,12 @@ fn keep_focus_in_dialog(ev: &web_sys::KeyboardEvent) {
     }
 }
 
+fn set_class(id: &str, class: &str) {
+    if let Some(el) = by_id(id) {
+        let _ = el.set_attribute("class", class);
+    }
+}
+
 fn password_field(needed: bool) {
     if let Some(field) = by_id(id::PASSWORD_FIELD) {
         show(&field, needed);
@@ -301,7 +351,9 @@ fn close_dialog() -> Option<Confirm> {
 /// Where focus goes back to when the modal is cancelled.
 fn return_focus(what: &Confirm) -> String {
     match what {
-        Confirm::End { id: session, .. } => id::menu_button(session),
+        Confirm::End { id: session, .. } | Confirm::NotMe { id: session, .. } | Confirm::Rename { id: session, .. } => {
+            id::menu_button(session)
+        }
         Confirm::Others => id::BULK.to_owned(),
     }
 }
@@ -332,18 +384,50 @@ pub fn on_submit(ev: &web_sys::SubmitEvent) {
     }
     busy(true);
     set_text(id::ERROR, "");
-    let password = by_id(id::PASSWORD)
-        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-        .map(|i| i.value())
-        .filter(|p| !p.is_empty());
+    let value = |id: &str| by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value());
+    let password = value(id::PASSWORD).filter(|p| !p.is_empty());
+    let name = value(id::NAME).unwrap_or_default();
     leptos::task::spawn_local(async move {
+        let password = ("password", password.as_deref());
         let result = match &what {
-            Confirm::End { id, .. } => calls::post(TerminateSession::PATH, &[("id", Some(id.as_str())), ("password", password.as_deref())]).await,
-            Confirm::Others => calls::post(LogoutOtherSessions::PATH, &[("password", password.as_deref())]).await,
+            Confirm::End { id, .. } => calls::post(TerminateSession::PATH, &[("id", Some(id.as_str())), password]).await,
+            Confirm::Others => calls::post(LogoutOtherSessions::PATH, &[password]).await,
+            Confirm::NotMe { id, .. } => calls::post(NotMe::PATH, &[("id", Some(id.as_str())), password]).await,
+            Confirm::Rename { id, .. } => {
+                let renamed = calls::post(RenameSession::PATH, &[("id", Some(id.as_str())), ("name", Some(name.as_str()))]).await;
+                busy(false);
+                return renamed_row(id, renamed);
+            }
         };
         busy(false);
         finish(what, result);
     });
+}
+
+/// A rename came back: the row shows its new title, and focus returns to its ⋮ button.
+fn renamed_row(id: &str, result: Result<Renamed, AppError>) {
+    match result {
+        Ok(Renamed(title)) => {
+            close_dialog();
+            let row = all(select::SESSION_ID).into_iter().find(|r| r.get_attribute(data::SESSION_ID).as_deref() == Some(id));
+            if let Some(row) = row {
+                let _ = row.set_attribute(data::DEVICE, &title);
+                if let Some(shown) = row.query_selector(select::TITLE).ok().flatten() {
+                    shown.set_text_content(Some(&title));
+                }
+                if let Some(button) = by_id(&id::menu_button(id)) {
+                    let suffix = if row.has_attribute(data::CURRENT) { " (this device)" } else { "" };
+                    let label = format!("Session actions — {title}{suffix}");
+                    let _ = button.set_attribute("aria-label", &label);
+                    let _ = button.set_attribute("title", &label);
+                }
+            }
+            set_text(id::STATUS, &Notice::Renamed.text());
+            focus(&id::menu_button(id));
+        }
+        Err(AppError::SignedOut) => navigate(routes::LOGIN),
+        Err(e) => set_text(id::ERROR, &sentence(&e)),
+    }
 }
 
 fn finish(what: Confirm, result: Result<Ended, AppError>) {
@@ -359,9 +443,12 @@ fn finish(what: Confirm, result: Result<Ended, AppError>) {
             remove_rows(None);
             done(Notice::OthersEnded(ended.count).text());
         }
+        (Confirm::NotMe { .. }, Ok(ended)) => navigate(ended.next.as_deref().unwrap_or(routes::ACCOUNT_SETTINGS)),
+        // Renames finish in `renamed_row`.
+        (Confirm::Rename { .. }, Ok(_)) => {}
         (_, Err(AppError::SignedOut)) => navigate(routes::LOGIN),
         (what, Err(AppError::SessionNotFound)) => {
-            if let Confirm::End { id, .. } = what {
+            if let Confirm::End { id, .. } | Confirm::NotMe { id, .. } = what {
                 remove_rows(Some(&id));
             }
             done(Notice::AlreadyEnded.text());

@@ -2,14 +2,13 @@
 //! same fields its forms post, through `fetch` — no client library in the WASM (it cost about
 //! 8 KiB of the page's 64 KiB budget).
 
-use super::types::Ended;
 use crate::infra::{codec::Wire, error::AppError};
 use leptos::prelude::window;
 use wasm_bindgen::JsCast;
 
 /// Calls a server function the way the page's own forms do (form fields in, its one-line
 /// text answer out), with `fetch`: the same endpoints, without a client library in the WASM.
-pub async fn post(path: &str, fields: &[(&str, Option<&str>)]) -> Result<Ended, AppError> {
+pub async fn post<T: Wire>(path: &str, fields: &[(&str, Option<&str>)]) -> Result<T, AppError> {
     let body = fields
         .iter()
         .filter_map(|(k, v)| v.map(|v| format!("{k}={}", String::from(js_sys::encode_uri_component(v)))))
@@ -31,7 +30,7 @@ pub async fn post(path: &str, fields: &[(&str, Option<&str>)]) -> Result<Ended, 
         Err(_) => String::new(),
     };
     if response.ok() {
-        Ended::from_wire(text.trim()).ok_or(AppError::Internal)
+        T::from_wire(text.trim()).ok_or(AppError::Internal)
     } else {
         Err(AppError::from_wire(text.trim()).unwrap_or(AppError::Internal))
     }

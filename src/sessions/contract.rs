@@ -17,6 +17,9 @@ pub mod id {
     pub const BODY: &str = "confirm-body";
     pub const PASSWORD_FIELD: &str = "confirm-password-field";
     pub const PASSWORD: &str = "confirm-password";
+    /// The "Session name" field (renaming).
+    pub const NAME_FIELD: &str = "confirm-name-field";
+    pub const NAME: &str = "confirm-name";
     pub const ERROR: &str = "confirm-error";
     pub const ACTION: &str = "confirm-action";
 
@@ -75,6 +78,14 @@ data_attributes! {
     MENU_BUTTON = "data-menu-button",
     /// On a menu item: the session it ends.
     END = "data-end",
+    /// On a menu item: the session it renames.
+    RENAME = "data-rename",
+    /// On a menu item: the session "This wasn't me" is about.
+    NOT_ME = "data-not-me",
+    /// On a row: the element that shows its title (its name, or its device label).
+    TITLE = "data-title",
+    /// On a row: present when the person named the session.
+    NAMED = "data-named",
     /// On the "Log out all other sessions" button.
     END_OTHERS = "data-end-others",
     /// On the dialog's Cancel button.

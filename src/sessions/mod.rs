@@ -10,6 +10,8 @@
 pub mod api;
 pub mod confirm;
 pub mod contract;
+#[cfg(feature = "ssr")]
+pub mod flags;
 pub mod pages;
 pub mod rows;
 pub mod types;

@@ -5,7 +5,7 @@
 //! the browser, which keeps the page's WASM small.
 
 use super::{
-    confirm::PASSWORD_HINT,
+    confirm::{NOT_ME, PASSWORD_HINT},
     contract::{attr, data, id},
     types::{ACTIVE_WINDOW_MS, SessionList, SessionView},
 };
@@ -58,6 +58,10 @@ fn ConfirmDialog() -> impl IntoView {
             <form {..attr(data::CONFIRM, "")} class="modal-form">
                 <h2 id=id::HEADING></h2>
                 <p id=id::BODY></p>
+                <div class="field" id=id::NAME_FIELD hidden>
+                    <label for=id::NAME>"Session name"</label>
+                    <input id=id::NAME type="text" maxlength="40" autocomplete="off" />
+                </div>
                 <div class="field" id=id::PASSWORD_FIELD hidden>
                     <label for=id::PASSWORD>"Password"</label>
                     <input id=id::PASSWORD type="password" autocomplete="current-password" />
@@ -77,12 +81,14 @@ fn ConfirmDialog() -> impl IntoView {
     }
 }
 
-/// One row of a sessions list: the device, where, how and when. `actions` fills the row's
-/// action area — the owner's ⋮ menu ([`OwnActions`]) or an administrator's form.
+/// One row of a sessions list: the device, where, how and when, and what deserves a second
+/// look. `actions` fills the row's action area — the owner's ⋮ menu ([`OwnActions`]) or an
+/// administrator's form.
 #[component]
 pub fn SessionRow(session: SessionView, now: i64, actions: AnyView) -> impl IntoView {
     let active = session.is_active(now);
     let expires_soon = session.expires_soon(now);
+    let title = session.title().to_owned();
     let SessionView {
         id: session_id,
         device,
@@ -95,24 +101,30 @@ pub fn SessionRow(session: SessionView, now: i64, actions: AnyView) -> impl Into
         expires_at,
         current,
         method,
+        name,
+        flags,
     } = session;
     let place = location.clone();
     let details = [model, Some(ip), Some(location)].into_iter().flatten().collect::<Vec<_>>().join(" · ");
     let active_until = (!current).then_some(last_seen_at + ACTIVE_WINDOW_MS);
     let row_attrs = (
         attr(data::SESSION_ID, session_id),
-        attr(data::DEVICE, device.clone()),
+        attr(data::DEVICE, title.clone()),
         attr(data::PLACE, place),
         attr(data::CURRENT, current.then_some("")),
+        attr(data::NAMED, name.is_some().then_some("")),
     );
+    let label_beside = name.is_some().then(|| view! { <span class="device-label">{device}</span> });
+    let flagged = !flags.is_empty();
     view! {
-        <li {..row_attrs} class="session" class:current=current>
+        <li {..row_attrs} class="session" class:current=current class:flagged=flagged>
             <div class="session-icon" aria-hidden="true">
                 <DeviceIcon kind />
             </div>
             <div class="session-main">
                 <p class="session-title">
-                    <span class="device">{device}</span>
+                    <span class="device" {..attr(data::TITLE, "")}>{title}</span>
+                    {label_beside}
                     {current.then(|| view! { <span class="badge current">"Current session"</span> })}
                     <span {..attr(data::ACTIVE_UNTIL, active_until)} class="badge" class:active=active class:idle=!active>
                         {if active { "Active now" } else { "Idle" }}
@@ -121,6 +133,13 @@ pub fn SessionRow(session: SessionView, now: i64, actions: AnyView) -> impl Into
                         <span class="badge soon" title=format!("Ends {}", timefmt::within(now, expires_at))>"Expires soon"</span>
                     })}
                 </p>
+                {flagged.then(|| view! {
+                    <ul class="session-flags" aria-label="Worth a second look">
+                        {flags.into_iter().map(|flag| view! {
+                            <li><span class="badge flag">{flag.kind.label()}</span> " " <span class="flag-reason">{flag.reason}</span></li>
+                        }).collect_view()}
+                    </ul>
+                })}
                 <p class="session-meta">{details}</p>
                 <p class="session-method">"Signed in with " <span class="method">{method.label()}</span></p>
                 <p class="session-times">
@@ -141,27 +160,40 @@ pub fn SessionRow(session: SessionView, now: i64, actions: AnyView) -> impl Into
 /// A row of the owner's own list, with their actions: what the server renders in the list,
 /// and alone for the live list (`live`), so a new row is exactly what a reload would show.
 pub fn own_row(session: SessionView, now: i64) -> impl IntoView {
-    let actions = view! { <OwnActions session_id=session.id.clone() device=session.device.clone() current=session.current /> }.into_any();
+    let actions = view! {
+        <OwnActions
+            session_id=session.id.clone()
+            title=session.title().to_owned()
+            current=session.current
+            flagged=!session.flags.is_empty()
+        />
+    }
+    .into_any();
     view! { <SessionRow session now actions /> }
 }
 
-/// The owner's actions on a row of their own list: a disclosure linking to the confirm page
-/// without JavaScript, and the ⋮ menu that opens the confirm modal with it.
+/// The owner's actions on a row of their own list — details, rename, "This wasn't me" (on a
+/// flagged session of another device) and ending it: links to pages without JavaScript (a
+/// disclosure), and the ⋮ menu that opens the modal with it.
 #[component]
-fn OwnActions(session_id: String, device: String, current: bool) -> impl IntoView {
+fn OwnActions(session_id: String, title: String, current: bool, flagged: bool) -> impl IntoView {
     let label = if current {
-        format!("Session actions — {device} (this device)")
+        format!("Session actions — {title} (this device)")
     } else {
-        format!("Session actions — {device}")
+        format!("Session actions — {title}")
     };
-    let action = if current { "Log out" } else { "Terminate" };
+    let end = if current { "Log out" } else { "Terminate" };
+    let not_me = flagged && !current;
     view! {
         <details class="row-menu nojs">
             <summary class="kebab" aria-label=label.clone() title=label.clone()>
                 <KebabIcon />
             </summary>
             <div class="menu-popup">
-                <a class="menu-item" href=routes::end_session(&session_id)>{action}</a>
+                <a class="menu-item" href=routes::session_details(&session_id)>"Details"</a>
+                <a class="menu-item" href=routes::rename_session(&session_id)>"Rename"</a>
+                {not_me.then(|| view! { <a class="menu-item" href=routes::not_me_session(&session_id)>{NOT_ME}</a> })}
+                <a class="menu-item" href=routes::end_session(&session_id)>{end}</a>
             </div>
         </details>
         <div class="row-menu js-only">
@@ -178,8 +210,17 @@ fn OwnActions(session_id: String, device: String, current: bool) -> impl IntoVie
                 <KebabIcon />
             </button>
             <div class="menu-popup" role="menu" id=id::menu(&session_id) aria-labelledby=id::menu_button(&session_id) hidden>
+                <a role="menuitem" class="menu-item" tabindex="-1" href=routes::session_details(&session_id)>"Details"</a>
+                <button {..attr(data::RENAME, session_id.clone())} type="button" role="menuitem" class="menu-item" tabindex="-1">
+                    "Rename"
+                </button>
+                {not_me.then(|| view! {
+                    <button {..attr(data::NOT_ME, session_id.clone())} type="button" role="menuitem" class="menu-item" tabindex="-1">
+                        {NOT_ME}
+                    </button>
+                })}
                 <button {..attr(data::END, session_id.clone())} type="button" role="menuitem" class="menu-item" tabindex="-1">
-                    {action}
+                    {end}
                 </button>
             </div>
         </div>

@@ -22,7 +22,76 @@ pub struct SessionView {
     pub current: bool,
     /// How it signed in.
     pub method: SignInMethod,
+    /// The name the person gave it ("Work laptop"), shown instead of the device label.
+    pub name: Option<String>,
+    /// What deserves a second look about it, each with a one-line reason.
+    pub flags: Vec<Flag>,
 }
+
+/// Something about a session worth a second look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FlagKind {
+    /// Signed in from a browser that had never signed in to the account.
+    NewDevice,
+    /// Signed in from a country no earlier sign-in came from.
+    NewCountry,
+    /// Its country or browser changed after it signed in.
+    Changed,
+}
+
+impl FlagKind {
+    /// The badge's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            FlagKind::NewDevice => "New device",
+            FlagKind::NewCountry => "New country",
+            FlagKind::Changed => "Changed during this session",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    pub kind: FlagKind,
+    /// Why, in one line: "First sign-in to your account from Sweden".
+    pub reason: String,
+}
+
+/// One place and device a session was seen at, for its details page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SightingView {
+    pub at: i64,
+    pub ip: String,
+    pub location: String,
+    pub device: String,
+}
+
+/// A session's details page: the row's facts and its whole recorded history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionDetails {
+    pub session: SessionView,
+    pub history: Vec<SightingView>,
+    pub now: i64,
+    /// Until when ending other sessions needs no password.
+    pub reauth_until: i64,
+}
+
+/// What a rename left on the row: the words it now shows (the name, or the device label).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renamed(pub String);
+
+impl crate::infra::codec::Wire for Renamed {
+    fn to_wire(&self) -> String {
+        self.0.clone()
+    }
+
+    fn from_wire(text: &str) -> Option<Self> {
+        Some(Renamed(text.to_owned()))
+    }
+}
+
+/// The longest name a session can be given (characters).
+pub const MAX_SESSION_NAME: usize = 40;
 
 /// Everything the Active sessions list needs to render.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +112,11 @@ pub const ACTIVE_WINDOW_MS: i64 = 5 * 60 * 1000;
 pub const EXPIRES_SOON_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl SessionView {
+    /// What the row calls it: its name, or its device label.
+    pub fn title(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.device)
+    }
+
     pub fn is_active(&self, now: i64) -> bool {
         self.current || now - self.last_seen_at < ACTIVE_WINDOW_MS
     }
@@ -87,6 +161,7 @@ impl crate::infra::codec::Wire for Ended {
 pub enum Notice {
     Terminated,
     AlreadyEnded,
+    Renamed,
     /// How many other sessions were logged out.
     OthersEnded(usize),
 }
@@ -96,6 +171,7 @@ impl Notice {
         match self {
             Notice::Terminated => "Session terminated".to_owned(),
             Notice::AlreadyEnded => "That session had already ended".to_owned(),
+            Notice::Renamed => "Session renamed".to_owned(),
             Notice::OthersEnded(0) => "No other sessions were signed in".to_owned(),
             Notice::OthersEnded(1) => "Logged out of 1 other session".to_owned(),
             Notice::OthersEnded(n) => format!("Logged out of {n} other sessions"),
@@ -119,4 +195,57 @@ impl Notice {
             other => Some(other),
         }
     }
+}
+
+/// "Sign out devices I haven't used in": the account's own idle limit, enforced by the server
+/// (never longer than the server's idle timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString)]
+pub enum AutoSignOut {
+    #[strum(serialize = "7")]
+    Days7,
+    #[strum(serialize = "30")]
+    Days30,
+    #[strum(serialize = "90")]
+    Days90,
+    #[strum(serialize = "never")]
+    Never,
+}
+
+impl AutoSignOut {
+    pub const ALL: [AutoSignOut; 4] = [AutoSignOut::Days7, AutoSignOut::Days30, AutoSignOut::Days90, AutoSignOut::Never];
+
+    pub fn days(self) -> Option<i64> {
+        match self {
+            AutoSignOut::Days7 => Some(7),
+            AutoSignOut::Days30 => Some(30),
+            AutoSignOut::Days90 => Some(90),
+            AutoSignOut::Never => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AutoSignOut::Days7 => "7 days",
+            AutoSignOut::Days30 => "30 days",
+            AutoSignOut::Days90 => "90 days",
+            AutoSignOut::Never => "Never",
+        }
+    }
+
+    /// The choice a stored limit (ms) stands for; unknown values read as the nearest longer one.
+    pub fn from_ms(limit: Option<i64>) -> Self {
+        let day = 24 * 3600 * 1000;
+        match limit {
+            None => AutoSignOut::Never,
+            Some(ms) => AutoSignOut::ALL.into_iter().find(|c| c.days().is_some_and(|d| ms <= d * day)).unwrap_or(AutoSignOut::Never),
+        }
+    }
+}
+
+/// The auto sign-out setting as the settings page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoSignOutSetting {
+    pub choice: AutoSignOut,
+    /// The server's own idle timeout, in days (it applies whatever the choice).
+    pub server_days: i64,
 }

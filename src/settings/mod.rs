@@ -7,7 +7,7 @@ use crate::{
         routes,
         ui::{FormError, form_error, message_of},
     },
-    sessions::pages::SessionsSection,
+    sessions::pages::{AutoSignOutSection, SessionsSection},
     passkeys::pages::PasskeysSection,
     two_factor::pages::TwoFactorSection,
 };
@@ -25,6 +25,7 @@ pub fn AccountSettingsPage() -> impl IntoView {
         {notice.map(|n| view! { <p class="message success" role="status">{n}</p> })}
         <FormError message=error />
         <SessionsSection heading_level=2 messages=false />
+        <AutoSignOutSection />
         <TwoFactorSection />
         <PasskeysSection />
         <section class="card" aria-labelledby="password-heading">

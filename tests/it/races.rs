@@ -88,10 +88,10 @@ backend_tests! {
         for _ in 0..300 {
             let (ended, created) = tokio::join!(
                 service.end_others(&actor, &client),
-                service.create(user_id, "x", &client, EventKind::SignedIn, SignInMethod::Password),
+                service.create(user_id, "x", &client, EventKind::SignedIn, SignInMethod::Password, true),
             );
             ended.unwrap();
-            let new = created.unwrap().expect("the password did not change");
+            let new = created.unwrap().expect("the password did not change").token;
             match service.check(&new, &client).await.unwrap() {
                 Checked::Valid(_) => {}
                 // Ended by the log-out-all: fine, as long as the device is told why.
