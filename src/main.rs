@@ -48,6 +48,7 @@ async fn main() -> ExitCode {
         );
     }
     let addr = config.site_addr;
+    active_sessions::identity::device::warm_up();
     let state = match AppState::build(config, Arc::new(SystemClock)).await {
         Ok(state) => state,
         Err(e) => {

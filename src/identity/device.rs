@@ -94,6 +94,12 @@ impl ClientInfo {
     }
 }
 
+/// Builds the parser now (a fraction of a second), so the first sign-in after start-up does
+/// not wait for it.
+pub fn warm_up() {
+    LazyLock::force(&PARSER);
+}
+
 pub fn parse(user_agent: &str, hints: &ClientHints) -> Device {
     if user_agent.len() > MAX_USER_AGENT {
         return Device::default();

@@ -332,7 +332,7 @@ fn Details(details: SessionDetails) -> impl IntoView {
         None => session.device.clone(),
     };
     view! {
-        <h1>"Session details — " {title}</h1>
+        <h1>{format!("Session details — {title}")}</h1>
         <p><a href=routes::ACTIVE_SESSIONS>"Back to Active sessions"</a></p>
         {session.current.then(|| view! { <p><span class="badge current">"Current session"</span></p> })}
         {(!session.flags.is_empty()).then(|| view! {

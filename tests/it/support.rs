@@ -178,11 +178,12 @@ pub fn uuid_like() -> String {
 }
 
 pub struct TestApp {
-
     pub addr: SocketAddr,
     pub state: AppState,
     pub clock: ManualClock,
     pub db: TestDb,
+    /// Where this server's mail goes when no SMTP server is configured.
+    pub outbox: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -206,7 +207,9 @@ impl TestApp {
     async fn serve_on(db: TestDb, configure: impl FnOnce(&mut Config)) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
+        let outbox = tempfile::tempdir().expect("outbox dir");
         let mut config = Config::defaults();
+        config.mail_outbox = outbox.path().to_owned();
         config.database_url = db.url.clone();
         config.site_addr = addr;
         config.public_url = None;
@@ -223,7 +226,7 @@ impl TestApp {
             .await
             .expect("server");
         });
-        TestApp { addr, state, clock, db, shutdown: Some(tx), server: Some(server) }
+        TestApp { addr, state, clock, db, outbox, shutdown: Some(tx), server: Some(server) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -237,6 +240,22 @@ impl TestApp {
 
     pub fn device(&self, user_agent: &str) -> Device {
         Device::new(self, user_agent)
+    }
+
+    /// Every message in this server's outbox, oldest first.
+    pub fn outbox_mails(&self) -> Vec<Mail> {
+        let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect())
+            .unwrap_or_default();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files.iter().map(|p| Mail::parse(&std::fs::read(p).unwrap())).collect()
+    }
+
+    /// Waits (up to 10 s: mail goes out in the background) for the `n`th (from 1) outbox
+    /// message to `to` whose subject is `subject`.
+    pub async fn wait_for_mail(&self, to: &str, subject: &str, n: usize) -> Mail {
+        wait_for(|| self.outbox_mails().into_iter().filter(|m| m.to == to && m.subject == subject).nth(n - 1)).await
+            .unwrap_or_else(|| panic!("no mail {n} to {to} with subject {subject:?}; outbox: {:?}", self.outbox_mails()))
     }
 
     /// A new account signed in on a new device.
@@ -283,6 +302,99 @@ impl TestApp {
     }
 }
 
+/// Polls `f` for up to 10 seconds until it gives something.
+pub async fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    for _ in 0..200 {
+        if let Some(found) = f() {
+            return Some(found);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// One email as a person would read it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Mail {
+    pub fn parse(raw: &[u8]) -> Mail {
+        let message = mail_parser::MessageParser::default().parse(raw).expect("a parsable email");
+        let to = message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_owned();
+        Mail {
+            to,
+            subject: message.subject().unwrap_or_default().to_owned(),
+            text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+            html: message.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
+        }
+    }
+
+    /// The path and query of the link in the text body that leads to `route`
+    /// (`/reset-password?token=…`).
+    pub fn link_to(&self, route: &str) -> String {
+        let at = self.text.find(&format!("{route}?token=")).unwrap_or_else(|| panic!("no {route} link in {}", self.text));
+        self.text[at..].split_whitespace().next().unwrap().to_owned()
+    }
+}
+
+/// A real SMTP server on 127.0.0.1 (mailin-embedded) for one test: keeps every message it
+/// accepts.
+pub struct SmtpServer {
+    pub url: String,
+    received: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+}
+
+#[derive(Clone)]
+struct Collect {
+    received: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    current: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for Collect {
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, _to: &[String]) -> mailin_embedded::Response {
+        self.current.clear();
+        mailin_embedded::response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        self.received.lock().unwrap().push(std::mem::take(&mut self.current));
+        mailin_embedded::response::OK
+    }
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP");
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut server = mailin_embedded::Server::new(Collect { received: received.clone(), current: vec![] });
+        server.with_name("mail.test").with_num_threads(2).with_tcp_listener(listener);
+        // The server blocks for good: it ends with the test process.
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpServer { url, received }
+    }
+
+    pub fn mails(&self) -> Vec<Mail> {
+        self.received.lock().unwrap().iter().map(|raw| Mail::parse(raw)).collect()
+    }
+
+    /// Waits (up to 10 s) until `n` messages arrived; returns them.
+    pub async fn wait_for(&self, n: usize) -> Vec<Mail> {
+        wait_for(|| { let mails = self.mails(); (mails.len() >= n).then_some(mails) }).await
+            .unwrap_or_else(|| panic!("expected {n} mails over SMTP, got {:?}", self.mails()))
+    }
+}
+
 pub struct Response {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -315,6 +427,8 @@ pub struct Device {
     pub device_token: Option<String>,
     /// A half-finished log-in (second factor due).
     pub pending: Option<String>,
+    /// The token of the emailed link this browser followed last.
+    pub link: Option<String>,
     pub extra_headers: Vec<(String, String)>,
 }
 
@@ -333,6 +447,7 @@ impl Device {
             cookie: None,
             device_token: None,
             pending: None,
+            link: None,
             extra_headers: vec![],
         }
     }
@@ -361,6 +476,9 @@ impl Device {
             if name == "pending" || name == "__Host-pending" {
                 self.pending = (!value.is_empty()).then(|| value.to_owned());
             }
+            if name == "link" || name == "__Host-link" {
+                self.link = (!value.is_empty()).then(|| value.to_owned());
+            }
         }
     }
 
@@ -372,7 +490,8 @@ impl Device {
         body: Option<String>,
     ) -> Response {
         let mut req = self.client.request(method, format!("{}{}", self.base, path)).header("user-agent", &self.user_agent);
-        let cookies: Vec<String> = [("session", &self.cookie), ("device", &self.device_token), ("pending", &self.pending)]
+        let cookies: Vec<String> =
+            [("session", &self.cookie), ("device", &self.device_token), ("pending", &self.pending), ("link", &self.link)]
             .into_iter()
             .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name}={v}")))
             .collect();
