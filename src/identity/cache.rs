@@ -9,7 +9,10 @@
 //! Other processes on the same SQLite file tell it to forget everything through
 //! `signal::EndingSignal`; with several app servers sharing Postgres it stays off.
 
-use super::{session_store::SessionTimes, token::SessionToken};
+use super::{
+    session_store::{CheckRecord, SessionTimes},
+    token::SessionToken,
+};
 use dashmap::DashMap;
 use std::{
     hash::{BuildHasher, Hash, Hasher, RandomState},
@@ -46,6 +49,21 @@ impl SessionCache {
         let mut h = self.hasher.build_hasher();
         user_agent.hash(&mut h);
         h.finish()
+    }
+
+    /// What the cache keeps of a session read from the database.
+    pub fn entry(&self, r: &CheckRecord) -> CachedSession {
+        let mut secret_hash = [0u8; 32];
+        if r.secret_hash.len() == 32 {
+            secret_hash.copy_from_slice(&r.secret_hash);
+        }
+        CachedSession {
+            user_id: r.user_id,
+            secret_hash,
+            times: r.times,
+            ip: r.ip.parse().ok(),
+            user_agent_hash: self.hash_user_agent(&r.user_agent),
+        }
     }
 
     /// Take before reading the database for a later [`SessionCache::fill`].

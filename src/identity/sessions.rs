@@ -2,10 +2,11 @@
 //! some or all. The server is the only authority; the cache (when on) is invalidated before
 //! any ending returns.
 
+pub use super::novelty::{Novelty, country, is_new_country};
 use super::{
     batch::CheckBatcher,
     email_links,
-    cache::{CachedSession, Lookup, SessionCache},
+    cache::{Lookup, SessionCache},
     device::{self, ClientInfo},
     endings::{self, Ended, Ending, Record},
     events::{self, NewEvent, Origin},
@@ -165,7 +166,7 @@ impl SessionService {
             return Ok(None);
         }
         if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
-            cache.fill(&record.id, self.cache_entry(&CheckRecord::from(&record), cache), ticket);
+            cache.fill(&record.id, cache.entry(&CheckRecord::from(&record)), ticket);
         }
         // At the limit, the least recently active other session makes room.
         let ending = Ending {
@@ -179,20 +180,6 @@ impl SessionService {
         self.publish(vec![LiveEvent { user_id, session_id: record.id.clone(), change }]).await;
         self.ended(EndReason::Limit, &ended).await;
         Ok(Some(Started { token, record, novelty }))
-    }
-
-    fn cache_entry(&self, r: &CheckRecord, cache: &SessionCache) -> CachedSession {
-        let mut secret_hash = [0u8; 32];
-        if r.secret_hash.len() == 32 {
-            secret_hash.copy_from_slice(&r.secret_hash);
-        }
-        CachedSession {
-            user_id: r.user_id,
-            secret_hash,
-            times: r.times,
-            ip: r.ip.parse().ok(),
-            user_agent_hash: cache.hash_user_agent(&r.user_agent),
-        }
     }
 
     /// The check every request makes.
@@ -288,7 +275,7 @@ impl SessionService {
             return Ok(Found::WrongSecret);
         }
         if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
-            cache.fill(token.id(), self.cache_entry(&record, cache), ticket);
+            cache.fill(token.id(), cache.entry(&record), ticket);
         }
         let changed = record.ip != client.ip.to_string()
             || record.user_agent != device::clip(&client.user_agent, device::MAX_USER_AGENT);
@@ -487,34 +474,6 @@ impl SessionService {
 /// How many of the account's latest sign-ins a new one's country is compared with.
 const PLACES_COMPARED: i64 = 500;
 const DAY_MS: Millis = 24 * 3600 * 1000;
-
-/// What was new about a sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Novelty {
-    /// The browser carried no device token from an earlier sign-in to this account.
-    pub new_device: bool,
-    /// The place is in a country no earlier sign-in of the account came from.
-    pub new_country: bool,
-}
-
-impl Novelty {
-    pub fn any(self) -> bool {
-        self.new_device || self.new_country
-    }
-}
-
-/// The country of a place ("London, United Kingdom" → "United Kingdom"), when it names one.
-pub fn country(place: &str) -> Option<&str> {
-    place.rsplit_once(", ").map(|(_, country)| country)
-}
-
-/// Whether `place` is in a country none of `earlier` is in. With no known country before,
-/// there is nothing to compare with: not new.
-pub fn is_new_country(place: &str, earlier: &[String]) -> bool {
-    let Some(here) = country(place) else { return false };
-    let mut known = earlier.iter().filter_map(|p| country(p)).peekable();
-    known.peek().is_some() && !known.any(|c| c == here)
-}
 
 /// A session just begun: its cookie's token, the row as stored, and what was new about it.
 pub struct Started {

@@ -92,12 +92,17 @@ async fn follow(state: AppState, auth: AuthSession, tx: mpsc::Sender<Event>) {
                         }
                         (true, Change::Started { .. }) => continue,
                         (false, Change::Started { flagged }) => {
-                            if flagged && let Some(alert) = sign_in_alert(&state, &session_id).await {
-                                if tx.send(alert).await.is_err() {
-                                    return;
+                            let added = Event::default().event("sessions").data(format!("added {session_id}"));
+                            if !flagged {
+                                added
+                            } else if tx.send(added).await.is_err() {
+                                return;
+                            } else {
+                                match sign_in_alert(&state, &session_id).await {
+                                    Some(alert) => alert,
+                                    None => continue,
                                 }
                             }
-                            Event::default().event("sessions").data(format!("added {session_id}"))
                         }
                         (false, Change::Ended(_)) => Event::default().event("sessions").data(format!("removed {session_id}")),
                     };

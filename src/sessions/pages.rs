@@ -7,7 +7,7 @@ use super::{
         list_sessions,
     },
     confirm::{Confirm, NOT_ME, PASSWORD_HINT},
-    rows::SessionRows,
+    rows::{Flags, SessionRows},
     types::{AutoSignOut, MAX_SESSION_NAME, Notice, SessionDetails, SessionList, SessionView},
 };
 use crate::{
@@ -20,7 +20,7 @@ use crate::{
     },
 };
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
+use leptos_meta::{Stylesheet, Title};
 use leptos_router::hooks::use_params_map;
 
 /// Loads the caller's sessions and renders `f` with them, or a friendly error.
@@ -306,6 +306,7 @@ pub fn SessionDetailsPage() -> impl IntoView {
     let details = Resource::new_blocking(move || id.clone(), get_session_details);
     view! {
         <Title text="Session details" />
+        <Stylesheet href=routes::PAGE_STYLES />
         <section class="card">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -335,13 +336,7 @@ fn Details(details: SessionDetails) -> impl IntoView {
         <h1>{format!("Session details — {title}")}</h1>
         <p><a href=routes::ACTIVE_SESSIONS>"Back to Active sessions"</a></p>
         {session.current.then(|| view! { <p><span class="badge current">"Current session"</span></p> })}
-        {(!session.flags.is_empty()).then(|| view! {
-            <ul class="session-flags" aria-label="Worth a second look">
-                {session.flags.iter().map(|flag| view! {
-                    <li><span class="badge flag">{flag.kind.label()}</span> " " <span class="flag-reason">{flag.reason.clone()}</span></li>
-                }).collect_view()}
-            </ul>
-        })}
+        {(!session.flags.is_empty()).then(|| view! { <Flags flags=session.flags.clone() /> })}
         <dl class="facts">
             <dt>"Device"</dt><dd>{device}</dd>
             {session.name.clone().map(|name| view! { <dt>"Name"</dt><dd>{name}</dd> })}

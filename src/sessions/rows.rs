@@ -7,7 +7,7 @@
 use super::{
     confirm::{NOT_ME, PASSWORD_HINT},
     contract::{attr, data, id},
-    types::{ACTIVE_WINDOW_MS, SessionList, SessionView},
+    types::{ACTIVE_WINDOW_MS, Flag, SessionList, SessionView},
 };
 use crate::{
     identity::types::DeviceKind,
@@ -133,13 +133,7 @@ pub fn SessionRow(session: SessionView, now: i64, actions: AnyView) -> impl Into
                         <span class="badge soon" title=format!("Ends {}", timefmt::within(now, expires_at))>"Expires soon"</span>
                     })}
                 </p>
-                {flagged.then(|| view! {
-                    <ul class="session-flags" aria-label="Worth a second look">
-                        {flags.into_iter().map(|flag| view! {
-                            <li><span class="badge flag">{flag.kind.label()}</span> " " <span class="flag-reason">{flag.reason}</span></li>
-                        }).collect_view()}
-                    </ul>
-                })}
+                {flagged.then(|| view! { <Flags flags /> })}
                 <p class="session-meta">{details}</p>
                 <p class="session-method">"Signed in with " <span class="method">{method.label()}</span></p>
                 <p class="session-times">
@@ -192,8 +186,8 @@ fn OwnActions(session_id: String, title: String, current: bool, flagged: bool) -
             <div class="menu-popup">
                 <a class="menu-item" href=routes::session_details(&session_id)>"Details"</a>
                 <a class="menu-item" href=routes::rename_session(&session_id)>"Rename"</a>
-                {not_me.then(|| view! { <a class="menu-item" href=routes::not_me_session(&session_id)>{NOT_ME}</a> })}
-                <a class="menu-item" href=routes::end_session(&session_id)>{end}</a>
+                {not_me.then(|| view! { <a class="menu-item danger" href=routes::not_me_session(&session_id)>{NOT_ME}</a> })}
+                <a class="menu-item danger" href=routes::end_session(&session_id)>{end}</a>
             </div>
         </details>
         <div class="row-menu js-only">
@@ -215,14 +209,26 @@ fn OwnActions(session_id: String, title: String, current: bool, flagged: bool) -
                     "Rename"
                 </button>
                 {not_me.then(|| view! {
-                    <button {..attr(data::NOT_ME, session_id.clone())} type="button" role="menuitem" class="menu-item" tabindex="-1">
+                    <button {..attr(data::NOT_ME, session_id.clone())} type="button" role="menuitem" class="menu-item danger" tabindex="-1">
                         {NOT_ME}
                     </button>
                 })}
-                <button {..attr(data::END, session_id.clone())} type="button" role="menuitem" class="menu-item" tabindex="-1">
+                <button {..attr(data::END, session_id.clone())} type="button" role="menuitem" class="menu-item danger" tabindex="-1">
                     {end}
                 </button>
             </div>
+        </div>
+    }
+}
+
+/// What deserves a second look about a session: each flag's badge and its one-line reason.
+#[component]
+pub fn Flags(flags: Vec<Flag>) -> impl IntoView {
+    view! {
+        <div class="session-flags">
+            {flags.into_iter().map(|flag| view! {
+                <p class="flag"><span class="badge flag">{flag.kind.label()}</span> " " <span class="flag-reason">{flag.reason}</span></p>
+            }).collect_view()}
         </div>
     }
 }

@@ -15,7 +15,7 @@ const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 const LAYERS: &[(&str, &[&str])] = &[
     ("infra", &["infra"]),
     ("identity", &["identity"]),
-    ("features", &["auth", "sessions", "settings", "activity", "two_factor", "passkeys", "admin", "live"]),
+    ("features", &["auth", "account_recovery", "sessions", "settings", "activity", "two_factor", "passkeys", "admin", "live"]),
     ("app", &["app"]),
 ];
 

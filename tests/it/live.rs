@@ -147,4 +147,25 @@ backend_tests! {
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(res.headers().contains_key("retry-after"));
     }
+
+    // A sign-in from a new device is a banner on the account's open tabs (the sentence comes
+    // from the server); a known browser signing in again is not.
+    async fn a_new_device_is_a_banner_on_open_tabs(app: TestApp) {
+        let (a, email) = app.signed_up(CHROME_MAC).await;
+        let mut tab = Stream::open(&app, &a).await;
+        let mut b = app.device(FIREFOX_WINDOWS);
+        b.log_in(&email).await;
+        assert_eq!(tab.next_news().await, Some(("sessions".to_owned(), format!("added {}", b.session_id()))));
+        let banner = Some(("alert".to_owned(), "New sign-in from a new device: Firefox on Windows, Local network.".to_owned()));
+        assert_eq!(tab.next_news().await, banner);
+        let news = |change: &str, id: &str| Some(("sessions".to_owned(), format!("{change} {id}")));
+        let old = b.session_id();
+        b.log_in(&email).await;
+        assert_eq!(tab.next_news().await, news("removed", &old));
+        assert_eq!(tab.next_news().await, news("added", &b.session_id()));
+        // No banner in between: the next news is the next thing that happens.
+        let mut a = a;
+        a.form("/api/sessions/terminate", &[("id", &b.session_id())]).await;
+        assert_eq!(tab.next_news().await, news("removed", &b.session_id()));
+    }
 }
