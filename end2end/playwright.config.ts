@@ -87,6 +87,8 @@ function server(port: number, databaseUrl: string, dir: string, extra: Record<st
       PUBLIC_URL: baseURL,
       LEPTOS_SITE_ROOT: `${root}/target/site`,
       GEOIP_DB: `${root}/tests/fixtures/GeoLite2-City-Test.mmdb`,
+      // Mail lands in the server's own folder (no SMTP server here); the tests read it.
+      MAIL_OUTBOX: `${dir}/outbox`,
       // The tests play a proxy in front of the app to appear from other addresses.
       TRUSTED_PROXIES: "127.0.0.1",
       LOGIN_MAX_FAILURES_PER_IP: "100000",

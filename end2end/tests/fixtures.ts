@@ -1,5 +1,8 @@
 import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import PostalMime from "postal-mime";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -103,4 +106,40 @@ export function row(page: Page, device: string) {
 /** Waits until the sessions island is live (its rows have real menu buttons). */
 export async function waitForHydration(page: Page) {
   await expect(page.getByRole("button", { name: /^Session actions/ }).first()).toBeVisible();
+}
+
+/** Where the first server of playwright.config.ts writes its mail (one .eml per message). */
+export const OUTBOX = resolve(__dirname, "../.tmp/outbox");
+
+export type Mail = { to: string; subject: string; text: string; html: string };
+
+/** Every message in the outbox so far. */
+export async function outbox(): Promise<Mail[]> {
+  if (!existsSync(OUTBOX)) return [];
+  const files = readdirSync(OUTBOX).filter((f) => f.endsWith(".eml"));
+  return Promise.all(
+    files.map(async (f) => {
+      const mail = await PostalMime.parse(readFileSync(resolve(OUTBOX, f)));
+      return { to: mail.to?.[0]?.address ?? "", subject: mail.subject ?? "", text: mail.text ?? "", html: mail.html ?? "" };
+    }),
+  );
+}
+
+/** Waits (mail goes out in the background) for the message to `to` with `subject`. */
+export async function waitForMail(to: string, subject: string): Promise<Mail> {
+  let found: Mail | undefined;
+  await expect
+    .poll(async () => {
+      found = (await outbox()).find((m) => m.to === to && m.subject === subject);
+      return !!found;
+    }, { message: `a mail "${subject}" to ${to}`, timeout: 10_000 })
+    .toBe(true);
+  return found!;
+}
+
+/** The link in `mail` that leads to `route` (e.g. "/reset-password"), as a path and query. */
+export function linkTo(mail: Mail, route: string): string {
+  const match = mail.text.match(new RegExp(`https?://[^\\s/]+(${route}\\?token=[A-Za-z0-9_-]+)`));
+  expect(match, `a ${route} link in: ${mail.text}`).not.toBeNull();
+  return match![1];
 }

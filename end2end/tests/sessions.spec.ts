@@ -115,14 +115,22 @@ test("keyboard only: menu, modal, focus", async ({ page, newDevice }, testInfo) 
   const kebab = page.getByRole("button", { name: /^Session actions — Firefox on Windows/ });
   await expect(kebab).toHaveAttribute("aria-haspopup", "menu");
 
-  // Enter opens the menu on its first item; Esc closes it and returns focus.
+  // Enter opens the menu on its first item; the arrows move through its items (wrapping
+  // around), Home and End jump; Esc closes it and returns focus.
   await kebab.focus();
   await page.keyboard.press("Enter");
+  const first = page.getByRole("menu").getByRole("menuitem").first();
   const item = page.getByRole("menuitem", { name: "Terminate" });
-  await expect(item).toBeFocused();
+  await expect(first).toBeFocused();
   await expect(kebab).toHaveAttribute("aria-expanded", "true");
-  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("End");
   await expect(item).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(first).toBeFocused();
+  await page.keyboard.press("ArrowUp");
+  await expect(item).toBeFocused();
+  await page.keyboard.press("Home");
+  await expect(first).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(page.getByRole("menu")).toBeHidden();
   await expect(kebab).toBeFocused();
@@ -130,12 +138,13 @@ test("keyboard only: menu, modal, focus", async ({ page, newDevice }, testInfo) 
 
   // Space and ArrowDown open it too.
   await page.keyboard.press(" ");
-  await expect(item).toBeFocused();
+  await expect(first).toBeFocused();
   await page.keyboard.press("Escape");
   await page.keyboard.press("ArrowDown");
-  await expect(item).toBeFocused();
+  await expect(first).toBeFocused();
 
   // The modal keeps focus inside; Esc cancels back to the ⋮ button.
+  await page.keyboard.press("End");
   await page.keyboard.press("Enter");
   const dialog = page.getByRole("dialog");
   await expect(dialog).toBeVisible();
@@ -150,6 +159,7 @@ test("keyboard only: menu, modal, focus", async ({ page, newDevice }, testInfo) 
 
   // And through to the end: the row goes, focus lands on the list.
   await page.keyboard.press("Enter");
+  await page.keyboard.press("End");
   await expect(item).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();

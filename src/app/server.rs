@@ -187,6 +187,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // On Postgres: hear the other servers' starts and endings, for this server's event streams.
     let listening = state.live.listen();
+    let fleet = state.sessions.fleet().cloned();
     let live = state.live.clone();
     let shutdown = async move {
         shutdown.await;
@@ -198,6 +199,9 @@ pub async fn serve(
         .await;
     if let Some(listening) = listening {
         listening.abort();
+    }
+    if let Some(fleet) = fleet {
+        fleet.leave().await;
     }
     served
 }

@@ -7,7 +7,8 @@
 //! entry's shard lock. So a fill racing a revocation can never re-insert a dead session.
 //!
 //! Other processes on the same SQLite file tell it to forget everything through
-//! `signal::EndingSignal`; with several app servers sharing Postgres it stays off.
+//! `signal::EndingSignal`; servers sharing Postgres tell each other what to forget, and trust
+//! their caches only under a lease (`fleet.rs`).
 
 use super::{
     session_store::{CheckRecord, SessionTimes},

@@ -30,6 +30,8 @@ pub mod endings;
 #[cfg(feature = "ssr")]
 pub mod events;
 #[cfg(feature = "ssr")]
+pub mod fleet;
+#[cfg(feature = "ssr")]
 pub mod geo;
 #[cfg(feature = "ssr")]
 pub mod layer;

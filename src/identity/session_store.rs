@@ -300,13 +300,16 @@ pub struct DeviceUpdate<'a> {
 }
 
 /// Refreshes the device fields and adds a sighting to the session's history (keeping the
-/// newest [`SIGHTINGS_KEPT`]), in one transaction. False when the session no longer exists.
+/// newest [`SIGHTINGS_KEPT`]), in one transaction — only if they changed (another server, or
+/// another process, may have recorded the change already: then this is a [`touch`]). False
+/// when the session no longer exists.
 pub async fn update_device(db: &Db, id: &str, d: &DeviceUpdate<'_>) -> Result<bool, sqlx::Error> {
-    db_write!(db, |pool| {
+    let changed = db_write!(db, |pool| async {
         let mut tx = pool.begin().await?;
         let updated = sqlx::query(
             "UPDATE sessions SET ip = $2, user_agent = $3, browser = $4, os = $5, device_kind = $6, \
-             device_model = $7, location = $8, last_seen_at = $9, expires_at = $10 WHERE id = $1",
+             device_model = $7, location = $8, last_seen_at = $9, expires_at = $10 \
+             WHERE id = $1 AND (ip <> $2 OR user_agent <> $3)",
         )
         .bind(id)
         .bind(d.ip)
@@ -342,10 +345,14 @@ pub async fn update_device(db: &Db, id: &str, d: &DeviceUpdate<'_>) -> Result<bo
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(true)
-    })
+        Ok::<_, sqlx::Error>(true)
+    }
+    .await)?;
+    if changed {
+        return Ok(true);
+    }
+    touch(db, id, d.last_seen_at, d.expires_at).await
 }
-
 
 /// The history of every live session of `user_id`, oldest first within each session.
 pub async fn sightings_of_user(db: &Db, user_id: i64) -> Result<Vec<SightingRecord>, sqlx::Error> {

@@ -5,6 +5,7 @@
 pub use super::novelty::{Novelty, country, is_new_country};
 use super::{
     batch::CheckBatcher,
+    fleet::Fleet,
     email_links,
     cache::{Lookup, SessionCache},
     device::{self, ClientInfo},
@@ -49,9 +50,12 @@ pub struct SessionService {
     db: Db,
     clock: Arc<dyn Clock>,
     geo: Arc<GeoIp>,
-    cache: Option<SessionCache>,
+    cache: Option<Arc<SessionCache>>,
     /// Endings by other processes on the same SQLite file (with the cache on).
     signal: Option<EndingSignal>,
+    /// On Postgres: the other servers, told of every ending before it returns (and, with the
+    /// cache on, whether this server's cache may be trusted right now).
+    fleet: Option<Arc<Fleet>>,
     /// The open event streams, told of every start and ending.
     live: Option<Arc<LiveHub>>,
     batcher: CheckBatcher,
@@ -76,13 +80,34 @@ impl SessionService {
             db: db.clone(),
             clock,
             geo,
-            cache: cache.then(|| SessionCache::new(CACHE_CAPACITY)),
+            cache: cache.then(|| Arc::new(SessionCache::new(CACHE_CAPACITY))),
             signal,
+            fleet: None,
             live,
             batcher: CheckBatcher::start(db.clone(), CHECK_QUERIES_IN_FLIGHT),
             idle_ms: duration_ms(idle),
             max_ms: duration_ms(max),
             max_per_user: i64::from(max_per_user),
+        }
+    }
+
+    /// Joins the servers sharing the database: `join` gets this server's cache, if it has one
+    /// (see `fleet.rs`).
+    pub fn with_fleet(mut self, join: impl FnOnce(Option<Arc<SessionCache>>) -> Arc<Fleet>) -> Self {
+        self.fleet = Some(join(self.cache.clone()));
+        self
+    }
+
+    pub fn fleet(&self) -> Option<&Arc<Fleet>> {
+        self.fleet.as_ref()
+    }
+
+    /// The cache, when there is one and it may be trusted right now.
+    fn usable_cache(&self) -> Option<&SessionCache> {
+        let cache = self.cache.as_deref()?;
+        match &self.fleet {
+            Some(fleet) if !fleet.trusted() => None,
+            _ => Some(cache),
         }
     }
 
@@ -161,7 +186,7 @@ impl SessionService {
         let mut event = self.event(Some(user_id), kind, client).by(&record.id);
         event.session_id = Some(record.id.clone());
         event.detail = Some(method.label().to_owned());
-        let ticket = self.cache.as_ref().map(|c| c.ticket());
+        let ticket = self.usable_cache().map(|c| c.ticket());
         if !store::insert(&self.db, &mut record, &event, credential).await? {
             return Ok(None);
         }
@@ -185,7 +210,7 @@ impl SessionService {
     /// The check every request makes.
     pub async fn check(&self, token: &SessionToken, client: &ClientInfo) -> Result<Checked, sqlx::Error> {
         let now = self.now();
-        let ((user_id, times), device_changed) = match self.lookup(token, client).await? {
+        let ((user_id, times), device_changed) = match self.lookup(token, client, now).await? {
             Found::Session(s, changed) => (s, changed),
             Found::WrongSecret => return Ok(Checked::SignedOut(None)),
             Found::Nothing => return Ok(Checked::SignedOut(endings::ending_of(&self.db, token.id()).await?)),
@@ -196,7 +221,7 @@ impl SessionService {
                 let event = LiveEvent { user_id, session_id: id.to_owned(), change: Change::Ended(EndReason::Expired) };
                 self.publish(vec![event]).await;
             }
-            self.revoke([id]);
+            self.forget([id]);
             return Ok(Checked::SignedOut(Some(EndReason::Expired)));
         }
         let expires_at = now.saturating_add(self.idle(times.idle_ms)).min(times.absolute_expires_at);
@@ -241,7 +266,7 @@ impl SessionService {
         };
         if !still_there {
             // Ended while we looked: the ending wins.
-            self.revoke([id]);
+            self.forget([id]);
             return Ok(Checked::SignedOut(endings::ending_of(&self.db, id).await?));
         }
         Ok(Checked::Valid(AuthSession {
@@ -251,12 +276,14 @@ impl SessionService {
         }))
     }
 
-    async fn lookup(&self, token: &SessionToken, client: &ClientInfo) -> Result<Found, sqlx::Error> {
-        if let Some(cache) = &self.cache {
+    async fn lookup(&self, token: &SessionToken, client: &ClientInfo, now: Millis) -> Result<Found, sqlx::Error> {
+        if let Some(cache) = self.usable_cache() {
             if self.signal.as_ref().is_some_and(EndingSignal::moved) {
                 cache.clear();
             }
             match cache.get(token) {
+                // Another server may have kept it alive meanwhile: the database decides.
+                Lookup::Hit(e) if now >= e.times.expires_at => cache.revoke([token.id()]),
                 Lookup::Hit(e) => {
                     let changed = e.ip != Some(client.ip)
                         || e.user_agent_hash
@@ -267,7 +294,7 @@ impl SessionService {
                 Lookup::Miss => {}
             }
         }
-        let ticket = self.cache.as_ref().map(|c| c.ticket());
+        let ticket = self.usable_cache().map(|c| c.ticket());
         let Some(record) = self.batcher.find(token.id()).await? else {
             return Ok(Found::Nothing);
         };
@@ -285,7 +312,7 @@ impl SessionService {
     /// After sessions ended (their delete committed): the cache forgets them, other processes
     /// on the same SQLite file are told, and so are the open event streams (every server's).
     pub(super) async fn ended(&self, reason: EndReason, ended: &[Ended]) {
-        self.revoke(ended.iter().map(|e| e.id.as_str()));
+        self.revoke(ended.iter().map(|e| e.id.as_str()).collect()).await;
         let events = ended
             .iter()
             .map(|e| LiveEvent { user_id: e.user_id, session_id: e.id.clone(), change: Change::Ended(reason) })
@@ -299,7 +326,21 @@ impl SessionService {
         }
     }
 
-    pub(super) fn revoke<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+    /// Sessions whose cached checks must go, everywhere: this server's cache forgets them,
+    /// other processes on the same SQLite file are told, and (Postgres) this returns only once
+    /// no other server can answer from a cache that still has them.
+    pub(super) async fn revoke(&self, ids: Vec<&str>) {
+        if ids.is_empty() {
+            return;
+        }
+        self.forget(ids.iter().copied());
+        if let Some(fleet) = &self.fleet {
+            fleet.revoke(&ids).await;
+        }
+    }
+
+    /// This process's part of [`SessionService::revoke`].
+    fn forget<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
         let mut ids = ids.into_iter().peekable();
         if ids.peek().is_none() {
             return;
@@ -333,7 +374,7 @@ impl SessionService {
     pub async fn logout(&self, actor: &AuthSession, client: &ClientInfo) -> Result<(), sqlx::Error> {
         let event = self.event(Some(actor.user_id), EventKind::SignedOut, client).by(&actor.id);
         let ended = endings::end_one(&self.db, actor.user_id, &actor.id, &self.ending(EndReason::LoggedOut, actor, event)).await?;
-        self.revoke([actor.id.as_str()]);
+        self.forget([actor.id.as_str()]);
         self.ended(EndReason::LoggedOut, ended.as_slice()).await;
         Ok(())
     }
@@ -384,7 +425,7 @@ impl SessionService {
             None => "Never".to_owned(),
         });
         let ids = store::set_idle_limit(&self.db, actor.user_id, limit, self.idle(limit), &event).await?;
-        self.revoke(ids.iter().map(String::as_str));
+        self.revoke(ids.iter().map(String::as_str).collect()).await;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use super::{
     live::LiveHub,
     passwords::Passwords,
     sessions::SessionService,
+    fleet::Fleet,
     signal::EndingSignal,
     throttle::Throttle,
 };
@@ -77,7 +78,7 @@ impl AppState {
         let mut cache = match config.session_cache {
             CacheMode::On => true,
             CacheMode::Off => false,
-            CacheMode::Auto => matches!(db, Db::Sqlite { .. }),
+            CacheMode::Auto => true,
         };
         // Other processes on the same SQLite file (the command line, a second server) must be
         // able to empty our cache; without the shared signal, no cache.
@@ -93,7 +94,7 @@ impl AppState {
             _ => None,
         };
         let live = LiveHub::new(db.clone());
-        let sessions = Arc::new(SessionService::new(
+        let mut sessions = SessionService::new(
             db.clone(),
             clock.clone(),
             geo.clone(),
@@ -103,7 +104,16 @@ impl AppState {
             cache,
             signal,
             Some(live.clone()),
-        ));
+        );
+        // Servers sharing Postgres tell each other of every ending; with the cache on, they
+        // hold leases (see `fleet.rs`).
+        if let Db::Postgres(pool) = &db {
+            sessions = sessions.with_fleet(|cache| match cache {
+                Some(cache) => Fleet::member(pool.clone(), cache),
+                None => Fleet::publisher(pool.clone()),
+            });
+        }
+        let sessions = Arc::new(sessions);
         let leptos_options = LeptosOptions::builder()
             .output_name(env!("CARGO_PKG_NAME"))
             .site_root(config.site_root.display().to_string())

@@ -77,8 +77,8 @@ pub struct Config {
     #[arg(long, env = "MAX_SESSIONS_PER_USER", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_sessions_per_user: u32,
 
-    /// In-process cache of session checks: `auto` (on for SQLite, off for Postgres, where
-    /// several servers may share the store), `on` or `off`.
+    /// In-process cache of session checks: `auto` (on), `on` or `off`. Servers sharing
+    /// Postgres keep their caches coherent with leases (see `identity/fleet.rs`).
     #[arg(long, env = "SESSION_CACHE", default_value = "auto")]
     pub session_cache: CacheMode,
 

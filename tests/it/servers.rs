@@ -52,15 +52,85 @@ async fn an_ending_through_one_server_is_honoured_and_pushed_by_the_other() {
 
 /// The 10,000-pair race of `races.rs` across two servers on one Postgres: checks through
 /// server B, terminations through server A. A session ended through A is never accepted by B
-/// once the ending returned (each server asks the database; the cache stays off across servers).
+/// once the ending returned — here with the caches off: each server asks the database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ended_sessions_are_never_accepted_across_servers() {
+    use active_sessions::infra::config::CacheMode;
     bounded(async {
-        let Some(a) = TestApp::start(Backend::Postgres, |_| {}).await else { return };
-        let b = a.another_server(|_| {}).await;
+        let Some(a) = TestApp::start(Backend::Postgres, |c| c.session_cache = CacheMode::Off).await else { return };
+        let b = a.another_server(|c| c.session_cache = CacheMode::Off).await;
         let violations =
             crate::races::terminate_vs_use(&a, b.state.sessions.clone(), a.state.sessions.clone(), crate::races::PAIRS).await;
         assert_eq!(violations, 0, "server B accepted a session after server A's ending returned");
+        b.finish().await;
+        a.finish().await;
+    })
+    .await
+}
+
+/// Waits until `server`'s session cache is trusted (its lease is held and resynchronised).
+async fn trusted(server: &TestApp) {
+    let fleet = server.state.sessions.fleet().expect("Postgres servers form a fleet").clone();
+    assert!(wait_for(|| fleet.trusted().then_some(())).await.is_some(), "the cache came into use within 10 s");
+}
+
+/// The same race with both servers answering from their caches (leases with
+/// acknowledgements, `identity/fleet.rs`): still never an ended session accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ended_sessions_are_never_accepted_by_caching_servers() {
+    use active_sessions::infra::config::CacheMode;
+    bounded(async {
+        let Some(a) = TestApp::start(Backend::Postgres, |c| c.session_cache = CacheMode::On).await else { return };
+        let b = a.another_server(|c| c.session_cache = CacheMode::On).await;
+        trusted(&a).await;
+        trusted(&b).await;
+        let violations =
+            crate::races::terminate_vs_use(&a, b.state.sessions.clone(), a.state.sessions.clone(), crate::races::PAIRS).await;
+        assert_eq!(violations, 0, "server B accepted, from its cache, a session after server A's ending returned");
+        assert!(b.state.sessions.fleet().unwrap().trusted(), "B answered from its cache throughout");
+        b.finish().await;
+        a.finish().await;
+    })
+    .await
+}
+
+/// A server whose notification connection drops stops trusting its cache at once; an ending
+/// through another server still returns (after fencing it, at worst a lease later) and is
+/// refused by it; once reconnected, it resynchronises and trusts its cache again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_loses_its_notifications_falls_back() {
+    bounded(async {
+        let Some(a) = TestApp::start(Backend::Postgres, |_| {}).await else { return };
+        let b = a.another_server(|_| {}).await;
+        trusted(&a).await;
+        trusted(&b).await;
+        let (mut phone, email) = a.signed_up(CHROME_MAC).await;
+        let mut laptop = b.device(FIREFOX_WINDOWS);
+        laptop.log_in(&email).await;
+        assert!(laptop.is_signed_in().await, "cached on B");
+        // Cut every notification connection of the database (A's and B's).
+        let admin = sqlx::PgPool::connect(&a.db.url).await.unwrap();
+        let cut: Vec<i32> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid)::int FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+        assert!(cut.len() >= 2, "both servers were listening: {cut:?}");
+        let started = std::time::Instant::now();
+        let res = phone.form("/api/sessions/terminate", &[("id", &laptop.session_id())]).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(started.elapsed() < Duration::from_secs(5), "an ending waits at most about a lease");
+        let next = laptop.get("/active-sessions").await;
+        b.lands(next.location(), "/login", "signed_out:terminated");
+        // Back in business.
+        trusted(&b).await;
+        let mut tablet = b.device(FIREFOX_WINDOWS);
+        tablet.log_in(&email).await;
+        assert!(tablet.is_signed_in().await);
+        phone.form("/api/sessions/terminate", &[("id", &tablet.session_id())]).await;
+        assert!(!tablet.is_signed_in().await);
+        admin.close().await;
         b.finish().await;
         a.finish().await;
     })
