@@ -48,6 +48,23 @@ pub struct Fleet {
     pool: PgPool,
     /// This server's id in `cache_servers` (members only).
     member: Option<Member>,
+    acks: Acks,
+}
+
+/// What the members have acknowledged, read by one task for every ending waiting (so a
+/// hundred endings at once poll the database once, not a hundred times).
+struct Acks {
+    /// Every other member with a live lease has acknowledged up to here (as last read).
+    floor: tokio::sync::watch::Sender<i64>,
+    /// The revocations waiting, and since when.
+    waiting: Mutex<std::collections::BTreeMap<i64, Instant>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Default for Acks {
+    fn default() -> Self {
+        Acks { floor: tokio::sync::watch::channel(0).0, waiting: Mutex::default(), wake: tokio::sync::Notify::new() }
+    }
 }
 
 struct Member {
@@ -110,7 +127,9 @@ impl Member {
 impl Fleet {
     /// A publisher only: tells the members, has no cache of its own.
     pub fn publisher(pool: PgPool) -> Arc<Fleet> {
-        Arc::new(Fleet { pool, member: None })
+        let fleet = Arc::new(Fleet { pool, member: None, acks: Acks::default() });
+        tokio::spawn(watch_acks(Arc::downgrade(&fleet)));
+        fleet
     }
 
     /// A member with `cache`: starts listening and renewing its lease (in the background, for
@@ -125,9 +144,10 @@ impl Fleet {
             applied: Mutex::new(Applied::default()),
             start: Instant::now(),
         };
-        let fleet = Arc::new(Fleet { pool, member: Some(member) });
+        let fleet = Arc::new(Fleet { pool, member: Some(member), acks: Acks::default() });
         tokio::spawn(listen(fleet.clone()));
         tokio::spawn(renew(fleet.clone()));
+        tokio::spawn(watch_acks(Arc::downgrade(&fleet)));
         fleet
     }
 
@@ -150,38 +170,23 @@ impl Fleet {
     }
 
     async fn try_revoke(&self, ids: &[&str]) -> Result<(), sqlx::Error> {
-        let seq: i64 = sqlx::query_scalar("SELECT nextval('cache_revocations')").fetch_one(&self.pool).await?;
-        let payload = if ids.len() > IDS_PER_NOTICE { format!("{seq} *") } else { format!("{seq} {}", ids.join(" ")) };
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&self.pool).await?;
-        let me = self.member.as_ref().map(|m| m.id.as_str()).unwrap_or("");
-        let waiting = format!(
-            "SELECT COUNT(*) FROM cache_servers WHERE id <> $1 AND applied_seq < $2 AND lease_until > {DB_NOW}"
-        );
-        let started = Instant::now();
-        let mut fenced = false;
-        let mut polls = 0u32;
-        loop {
-            let late: i64 = sqlx::query_scalar(&waiting).bind(me).bind(seq).fetch_one(&self.pool).await?;
-            if late == 0 {
-                return Ok(());
-            }
-            if !fenced && started.elapsed() >= ACK_WAIT {
-                // Late members may not renew: their leases run out, and they resynchronise.
-                sqlx::query(&format!(
-                    "UPDATE cache_servers SET fenced = TRUE WHERE id <> $1 AND applied_seq < $2 AND lease_until > {DB_NOW}"
-                ))
-                .bind(me)
-                .bind(seq)
-                .execute(&self.pool)
-                .await?;
-                fenced = true;
-            }
-            // Quick at first (an acknowledgement takes a notification and an update), then
-            // easier on the database.
-            let pause = if fenced { 50 } else { (1u64 << polls.min(4)).min(16) };
-            polls += 1;
-            tokio::time::sleep(Duration::from_millis(pause)).await;
+        let tail = if ids.len() > IDS_PER_NOTICE { " *".to_owned() } else { format!(" {}", ids.join(" ")) };
+        let seq: i64 = sqlx::query_scalar(
+            "WITH n AS (SELECT nextval('cache_revocations') AS seq) SELECT seq, pg_notify($1, seq::text || $2)::text FROM n",
+        )
+        .bind(CHANNEL)
+        .bind(tail)
+        .fetch_one(&self.pool)
+        .await?;
+        self.acks.waiting.lock().expect("not poisoned").insert(seq, Instant::now());
+        self.acks.wake.notify_one();
+        let mut floor = self.acks.floor.subscribe();
+        let done = floor.wait_for(|floor| *floor >= seq).await.map(|_| ());
+        self.acks.waiting.lock().expect("not poisoned").remove(&seq);
+        if done.is_err() {
+            tracing::error!("the acknowledgement watcher stopped");
         }
+        Ok(())
     }
 
     /// Gives the lease back (the server is stopping): endings no longer wait for it.
@@ -211,6 +216,43 @@ impl Fleet {
         tracing::debug!(latest, "session cache resynchronised");
         m.trusted_until.store(sent + (LEASE - MARGIN).as_millis() as u64, Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// While endings wait: reads how far every other live member has acknowledged, quickly at
+/// first, and fences the members that keep an ending waiting longer than [`ACK_WAIT`] (they may
+/// not renew; their leases run out, and they resynchronise).
+async fn watch_acks(fleet: std::sync::Weak<Fleet>) {
+    let floor_sql = format!(
+        "SELECT COALESCE(MIN(applied_seq), {}) FROM cache_servers WHERE id <> $1 AND lease_until > {DB_NOW}",
+        i64::MAX
+    );
+    let fence_sql =
+        format!("UPDATE cache_servers SET fenced = TRUE WHERE id <> $1 AND applied_seq < $2 AND lease_until > {DB_NOW}");
+    loop {
+        let Some(fleet) = fleet.upgrade() else { return };
+        let wanted = {
+            let waiting = fleet.acks.waiting.lock().expect("not poisoned");
+            waiting.last_key_value().map(|(seq, _)| *seq).zip(waiting.values().min().copied())
+        };
+        let Some((wanted, oldest)) = wanted else {
+            // Checked again now and then: the fleet may be gone (the process is stopping).
+            let _ = tokio::time::timeout(Duration::from_secs(1), fleet.acks.wake.notified()).await;
+            continue;
+        };
+        let me = fleet.member.as_ref().map(|m| m.id.clone()).unwrap_or_default();
+        match sqlx::query_scalar::<_, i64>(&floor_sql).bind(&me).fetch_one(&fleet.pool).await {
+            Ok(floor) => {
+                fleet.acks.floor.send_replace(floor);
+            }
+            Err(e) => tracing::warn!("could not read the acknowledgements: {e}"),
+        }
+        let late = oldest.elapsed() >= ACK_WAIT;
+        if late && let Err(e) = sqlx::query(&fence_sql).bind(&me).bind(wanted).execute(&fleet.pool).await {
+            tracing::warn!("could not fence a late server: {e}");
+        }
+        drop(fleet);
+        tokio::time::sleep(Duration::from_millis(if late { 50 } else { 1 })).await;
     }
 }
 

@@ -69,7 +69,7 @@ impl AppState {
     /// Opens the database (running migrations), loads GeoIP and prepares password hashing.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, StartError> {
         config.validate().map_err(StartError::Config)?;
-        let db = Db::open(&config.database_url).await?;
+        let db = Db::open_with(&config.database_url, config.database_max_connections).await?;
         let geo = match &config.geoip_db {
             Some(path) => GeoIp::open(path).map_err(StartError::Config)?,
             None => GeoIp::disabled(),

@@ -13,6 +13,12 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/active-sessions.db")]
     pub database_url: String,
 
+    /// Connections this server opens to Postgres at most (each server sharing a database takes
+    /// up to this many of Postgres's `max_connections`, 100 by default).
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = crate::infra::db::DEFAULT_POSTGRES_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub database_max_connections: u32,
+
     /// Address the server listens on.
     #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
     pub site_addr: SocketAddr,

@@ -55,9 +55,18 @@ macro_rules! db_write {
     };
 }
 
+/// Connections one server opens to Postgres at most, unless configured otherwise.
+pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 16;
+
 impl Db {
     /// Opens (creating an SQLite file if needed) and migrates.
     pub async fn open(url: &str) -> Result<Db, DbOpenError> {
+        Self::open_with(url, DEFAULT_POSTGRES_CONNECTIONS).await
+    }
+
+    /// [`Db::open`] with at most `postgres_connections` connections to Postgres (every server
+    /// sharing a database takes up to this many of its `max_connections`).
+    pub async fn open_with(url: &str, postgres_connections: u32) -> Result<Db, DbOpenError> {
         let db = if url.starts_with("sqlite:") {
             Self::open_sqlite(url).await?
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -65,7 +74,7 @@ impl Db {
                 .log_statements(tracing::log::LevelFilter::Trace)
                 .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
             let pool = PgPoolOptions::new()
-                .max_connections(32)
+                .max_connections(postgres_connections)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)

@@ -1,0 +1,66 @@
+//! What a person does to their account's sessions beyond ending them one by one: names,
+//! auto sign-out, "This wasn't me", and the endings that emailed links cause.
+
+use super::{AuthSession, DAY_MS, SessionService};
+use crate::identity::{
+    device::ClientInfo,
+    email_links,
+    endings::{self},
+    session_store as store,
+    types::{EndReason, EventKind},
+};
+use crate::infra::clock::Millis;
+
+impl SessionService {
+    /// Sets the account's auto sign-out (`None`: never) and applies it to every session of the
+    /// account at once; sessions unused for longer end at their next check.
+    pub async fn set_idle_limit(&self, actor: &AuthSession, limit: Option<Millis>, client: &ClientInfo) -> Result<(), sqlx::Error> {
+        let mut event = self.event(Some(actor.user_id), EventKind::AutoSignOutChanged, client).by(&actor.id);
+        event.detail = Some(match limit {
+            Some(ms) => format!("After {} days unused", ms / DAY_MS),
+            None => "Never".to_owned(),
+        });
+        let ids = store::set_idle_limit(&self.db, actor.user_id, limit, self.idle(limit), &event).await?;
+        self.revoke(ids.iter().map(String::as_str).collect()).await;
+        Ok(())
+    }
+
+    /// Names one of the caller's sessions (`None`: back to its device label). False when it is
+    /// not theirs or does not exist.
+    pub async fn rename(&self, actor: &AuthSession, id: &str, name: Option<&str>, client: &ClientInfo) -> Result<bool, sqlx::Error> {
+        let mut event = self.event(Some(actor.user_id), EventKind::SessionRenamed, client).by(&actor.id);
+        event.session_id = Some(id.to_owned());
+        event.detail = Some(name.map_or_else(|| "Name removed".to_owned(), |n| format!("Named \u{201c}{n}\u{201d}")));
+        store::rename(&self.db, actor.user_id, id, name, &event).await
+    }
+
+    /// "This wasn't me": ends the session the person did not recognise and every other one
+    /// but the caller's. Returns how many ended.
+    pub async fn not_me(&self, actor: &AuthSession, id: &str, client: &ClientInfo) -> Result<usize, sqlx::Error> {
+        let mut event = self.event(Some(actor.user_id), EventKind::NotMe, client).by(&actor.id);
+        event.session_id = Some(id.to_owned());
+        let ended = endings::end_others(&self.db, actor.user_id, &actor.id, &self.ending(EndReason::Terminated, actor, event)).await?;
+        self.ended(EndReason::Terminated, &ended).await;
+        Ok(ended.len())
+    }
+
+    /// Sets a new password (its hash) through the reset link with `token` and ends every
+    /// session of the account, at once. The account's id; `None` when the link is not live.
+    pub async fn reset_password(&self, token: &str, new_hash: &str, client: &ClientInfo) -> Result<Option<i64>, sqlx::Error> {
+        let origin = self.origin(client);
+        let done = endings::reset_password(&self.db, &email_links::hash(token), new_hash, &origin, self.now()).await?;
+        let Some((user_id, ended)) = done else { return Ok(None) };
+        self.ended(EndReason::PasswordChanged, &ended).await;
+        Ok(Some(user_id))
+    }
+
+    /// "This wasn't me" from the link of a sign-in alert (`token`): ends every session of the
+    /// account. The account's id; `None` when the link is not live.
+    pub async fn not_me_by_link(&self, token: &str, client: &ClientInfo) -> Result<Option<i64>, sqlx::Error> {
+        let origin = self.origin(client);
+        let done = endings::not_me_by_link(&self.db, &email_links::hash(token), None, &origin, self.now()).await?;
+        let Some((user_id, ended)) = done else { return Ok(None) };
+        self.ended(EndReason::Terminated, &ended).await;
+        Ok(Some(user_id))
+    }
+}
