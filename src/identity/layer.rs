@@ -113,15 +113,15 @@ pub async fn admin_gate(State(state): State<AppState>, mut req: Request, next: N
 /// not left in the history, in a `Referer` or in anyone's logs. Malformed tokens are dropped.
 pub async fn email_link_from_url(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if req.method() != Method::GET || !routes::EMAIL_LINK_PAGES.contains(&path) || req.uri().query().is_none() {
-        return next.run(req).await;
-    }
-    let token = url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-        .filter(|t| super::email_links::well_formed(t));
+    let token = match (req.method(), req.uri().query()) {
+        (&Method::GET, Some(query)) if routes::EMAIL_LINK_PAGES.contains(&path) => {
+            url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v.into_owned())
+        }
+        _ => None,
+    };
+    let Some(token) = token else { return next.run(req).await };
     let mut response = Redirect::to(path).into_response();
-    if let Some(token) = token {
+    if super::email_links::well_formed(&token) {
         response.headers_mut().append(header::SET_COOKIE, state.cookies.issue_link(&token));
     }
     response

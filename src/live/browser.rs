@@ -147,14 +147,8 @@ fn signed_out(reason: &str) {
 /// event, or the next reconnection, brings the list up to date).
 fn fetch_then(url: String, then: impl FnOnce(String) + 'static) {
     leptos::task::spawn_local(async move {
-        let Ok(response) = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(&url)).await else { return };
-        let Ok(response) = response.dyn_into::<web_sys::Response>() else { return };
-        if !response.ok() {
-            return;
-        }
-        let Ok(text) = response.text() else { return };
-        if let Ok(text) = wasm_bindgen_futures::JsFuture::from(text).await {
-            then(text.as_string().unwrap_or_default());
+        if let Some(text) = crate::sessions::calls::get_text(&url).await {
+            then(text);
         }
     });
 }

@@ -36,3 +36,13 @@ pub async fn post<T: Wire>(path: &str, fields: &[(&str, Option<&str>)]) -> Resul
     }
 }
 
+
+/// GETs `url` as text (a server-rendered fragment); `None` if the request failed.
+pub async fn get_text(url: &str) -> Option<String> {
+    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url)).await.ok()?;
+    let response = response.dyn_into::<web_sys::Response>().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    wasm_bindgen_futures::JsFuture::from(response.text().ok()?).await.ok()?.as_string()
+}

@@ -19,4 +19,4 @@ pub mod types;
 #[cfg(feature = "hydrate")]
 pub mod browser;
 #[cfg(feature = "hydrate")]
-mod calls;
+pub mod calls;

@@ -29,6 +29,7 @@ impl Server {
             .env("SIGNUP_MAX_PER_IP", "100000")
             .env("LOGIN_MAX_FAILURES_PER_EMAIL", "100000")
             .env("MAX_SESSIONS_PER_USER", "10000")
+            .env("MAIL_OUTBOX", std::env::temp_dir().join(format!("as-crash-outbox-{port}")))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -156,4 +157,69 @@ async fn a_killed_server_loses_nothing_acknowledged_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_loses_nothing_acknowledged_postgres() {
     bounded(crash_and_recover(Backend::Postgres)).await
+}
+
+/// Two caching servers on one Postgres; sessions are used (so cached) through A and ended
+/// through B, and A is killed mid-way: B's endings still return (A's lease runs out), none of
+/// the acknowledged ones is ever accepted again — by B, or by A started afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_caching_server_never_brings_an_ending_back() {
+    bounded(async {
+        let Some(db) = TestDb::create(Backend::Postgres).await else { return };
+        let (a, b) = (Server::start(&db.url).await, Server::start(&db.url).await);
+        let email = format!("fleet-{}@example.com", uuid_like());
+        let (_, owner) = call(&b.base, "/api/signup", None, &[("email", &email), ("password", PASSWORD)]).await.unwrap();
+        let owner = owner.unwrap();
+        // Both hold leases and trust their caches after their first renewal.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let ended_ok = Arc::new(Mutex::new(Vec::<String>::new()));
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let (a, b, email, owner, ended_ok) = (a.base.clone(), b.base.clone(), email.clone(), owner.clone(), ended_ok.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let Some((StatusCode::OK, Some(cookie))) =
+                            call(&a, "/api/login", None, &[("email", &email), ("password", PASSWORD)]).await
+                        else {
+                            return;
+                        };
+                        // Used through A: A caches it.
+                        let used = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+                        if used.get(format!("{a}/active-sessions")).header("cookie", format!("session={cookie}")).send().await.is_err() {
+                            return;
+                        }
+                        let id = cookie.split('.').next().unwrap().to_owned();
+                        if let Some((StatusCode::OK, _)) = call(&b, "/api/sessions/terminate", Some(&owner), &[("id", &id)]).await {
+                            ended_ok.lock().unwrap().push(cookie);
+                        }
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        a.kill();
+        for w in workers {
+            let _ = w.await;
+        }
+        let ended = ended_ok.lock().unwrap().clone();
+        assert!(!ended.is_empty(), "endings were acknowledged before the crash");
+        // B still ends sessions (the dead server's lease runs out), and refuses every ending.
+        let started = Instant::now();
+        let (_, extra) = call(&b.base, "/api/login", None, &[("email", &email), ("password", PASSWORD)]).await.unwrap();
+        let extra = extra.unwrap();
+        let id = extra.split('.').next().unwrap().to_owned();
+        assert_eq!(call(&b.base, "/api/sessions/terminate", Some(&owner), &[("id", &id)]).await.unwrap().0, StatusCode::OK);
+        assert!(started.elapsed() < Duration::from_secs(10), "an ending waited {:?} for a dead server", started.elapsed());
+        let a = Server::start(&db.url).await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        for cookie in ended.iter().chain(std::iter::once(&extra)) {
+            assert!(!signed_in(&b.base, cookie).await, "B accepted an acknowledged ending");
+            assert!(!signed_in(&a.base, cookie).await, "the restarted A accepted an acknowledged ending");
+        }
+        assert!(signed_in(&a.base, &owner).await && signed_in(&b.base, &owner).await);
+        a.kill();
+        b.kill();
+        db.drop_database().await;
+    })
+    .await
 }

@@ -5,7 +5,7 @@ use super::{AuthSession, DAY_MS, SessionService};
 use crate::identity::{
     device::ClientInfo,
     email_links,
-    endings::{self},
+    endings,
     session_store as store,
     types::{EndReason, EventKind},
 };

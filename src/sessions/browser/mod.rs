@@ -52,6 +52,12 @@ pub fn start() {
     gloo_timers::callback::Interval::new(15_000, tick).forget();
 }
 
+/// New markup from the server (a row again): its times in the viewer's zone, ticking.
+pub(super) fn refresh_times() {
+    localize();
+    tick();
+}
+
 /// Shows sign-in times in the viewer's time zone.
 fn localize() {
     for el in all(concat!("time[", data_literal!(LOCAL), "]")) {

@@ -181,26 +181,22 @@ pub fn on_submit(ev: &web_sys::SubmitEvent) {
     });
 }
 
-/// A rename came back: the row shows its new title, and focus returns to its ⋮ button.
+/// A rename came back: the row is rendered again by the server (its name, the device label
+/// beside it), and focus returns to its ⋮ button.
 fn renamed_row(id: &str, result: Result<Renamed, AppError>) {
     match result {
-        Ok(Renamed(title)) => {
+        Ok(Renamed(_)) => {
             close_dialog();
-            let row = all(select::SESSION_ID).into_iter().find(|r| r.get_attribute(data::SESSION_ID).as_deref() == Some(id));
-            if let Some(row) = row {
-                let _ = row.set_attribute(data::DEVICE, &title);
-                if let Some(shown) = row.query_selector(select::TITLE).ok().flatten() {
-                    shown.set_text_content(Some(&title));
+            let id = id.to_owned();
+            leptos::task::spawn_local(async move {
+                let row = all(select::SESSION_ID).into_iter().find(|r| r.get_attribute(data::SESSION_ID).as_deref() == Some(&id));
+                if let (Some(row), Some(html)) = (row, calls::get_text(&routes::session_row(&id)).await) {
+                    row.set_outer_html(&html);
+                    super::refresh_times();
                 }
-                if let Some(button) = by_id(&id::menu_button(id)) {
-                    let suffix = if row.has_attribute(data::CURRENT) { " (this device)" } else { "" };
-                    let label = format!("Session actions — {title}{suffix}");
-                    let _ = button.set_attribute("aria-label", &label);
-                    let _ = button.set_attribute("title", &label);
-                }
-            }
-            set_text(id::STATUS, &Notice::Renamed.text());
-            focus(&id::menu_button(id));
+                set_text(id::STATUS, &Notice::Renamed.text());
+                focus(&id::menu_button(&id));
+            });
         }
         Err(AppError::SignedOut) => navigate(routes::LOGIN),
         Err(e) => set_text(id::ERROR, &sentence(&e)),
