@@ -16,9 +16,12 @@ import {
 const noViolations = async (page: import("@playwright/test").Page) =>
   expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
 
+/** With SCREENSHOTS=1: the README's pictures go to docs/screenshots, the others (for looking
+ * at every page changed, desktop and 360 px) to test-results/screens. */
+const README_PICTURES = ["flagged-row-desktop", "alert-email"];
 const screenshot = async (page: import("@playwright/test").Page, name: string) => {
   if (!process.env.SCREENSHOTS) return;
-  const dir = resolve(__dirname, "../../docs/screenshots");
+  const dir = README_PICTURES.includes(name) ? resolve(__dirname, "../../docs/screenshots") : resolve(__dirname, "../test-results/screens");
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
 };
@@ -78,6 +81,7 @@ test("a new device is told by email and on open tabs; \"This wasn't me\" ends it
   await expect(owner.getByRole("heading", { name: "Secure your account" })).toBeVisible();
   await expect(owner.getByText(/Firefox on Windows in Linköping, Sweden/)).toBeVisible();
   await noViolations(owner);
+  await screenshot(owner, `not-me-${testInfo.project.name}`);
   await owner.getByRole("button", { name: "This wasn't me" }).click();
   await expect(owner).toHaveURL(/\/reset-password\?msg=/);
   await expect(owner.getByRole("status")).toContainText("Every device signed in to your account was signed out");
@@ -106,6 +110,7 @@ test("flags, details, rename and auto sign-out", async ({ page, newDevice }, tes
   const dialog = page.getByRole("dialog", { name: "Rename Firefox on Windows" });
   await expect(dialog.getByLabel("Session name")).toBeFocused();
   await noViolations(page);
+  await screenshot(page, `rename-dialog-${testInfo.project.name}`);
   await dialog.getByLabel("Session name").fill("Work laptop");
   await dialog.getByRole("button", { name: "Save" }).click();
   await expect(dialog).toBeHidden();
@@ -123,6 +128,7 @@ test("flags, details, rename and auto sign-out", async ({ page, newDevice }, tes
   await expect(page.getByRole("list", { name: "Session history" }).getByRole("listitem")).toHaveCount(1);
   await expect(page.getByRole("main")).toContainText("Linköping, Sweden");
   await noViolations(page);
+  await screenshot(page, `session-details-${testInfo.project.name}`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 
@@ -133,6 +139,8 @@ test("flags, details, rename and auto sign-out", async ({ page, newDevice }, tes
   await expect(page.getByRole("status").filter({ hasText: "Auto sign-out saved" })).toBeVisible();
   await expect(page.getByLabel("Sign out devices I haven't used in")).toHaveValue("30");
   await noViolations(page);
+  await page.locator("#auto-sign-out").scrollIntoViewIfNeeded();
+  await screenshot(page, `account-settings-${testInfo.project.name}`);
 });
 
 test("\"This wasn't me\" on a flagged row signs the others out and leads to the password", async ({ page, newDevice }) => {

@@ -134,7 +134,7 @@ pub fn NotMePage() -> impl IntoView {
             {when_live(alerted_sign_in, NEW_RESET_LINK, |alerted| {
                 let what = match alerted.session {
                     Some((device, place, at)) => {
-                        format!("The sign-in on {device} in {place}, {} (UTC), is still signed in.", timefmt::utc(at))
+                        format!("The sign-in on {device} in {place}, {}, is still signed in.", timefmt::utc(at))
                     }
                     None => "The sign-in you were told about has already ended.".to_owned(),
                 };
