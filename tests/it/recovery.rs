@@ -156,6 +156,37 @@ backend_tests! {
     }
 }
 
+/// SECURITY 16.2.5 for emailed links: following a link and using it leaves its token in no
+/// log line (at every level), whether the request carried it in the address or in its cookie.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emailed_tokens_are_never_logged() {
+    bounded(async {
+        let Some(app) = TestApp::start(Backend::Sqlite, |_| {}).await else { return };
+        let mut tokens = Vec::new();
+        let logs = capture_logs(async {
+            let (_, email) = app.signed_up(CHROME_MAC).await;
+            app.device(FIREFOX_WINDOWS).log_in(&email).await;
+            let alert = app.wait_for_mail(&email, "New sign-in to your account", 1).await;
+            let mut browser = follow_reset_link(&app, &email, 1).await;
+            tokens.push(browser.link.clone().unwrap());
+            browser.get("/reset-password").await;
+            browser.form("/api/password_reset/finish", &[("new_password", "logged nowhere passphrase")]).await;
+            let mut owner = app.device(CHROME_MAC);
+            owner.get(&alert.link_to("/not-me")).await;
+            tokens.push(owner.link.clone().unwrap());
+            owner.get("/not-me").await;
+            owner.form("/api/not_me/finish", &[]).await;
+        })
+        .await;
+        assert!(logs.contains("finished processing request"), "the capture saw the requests");
+        for token in &tokens {
+            assert!(!logs.contains(token.as_str()), "an emailed link's token is in the logs");
+        }
+        app.finish().await;
+    })
+    .await
+}
+
 /// A sign-in from a new country (on a browser the account knows) is told too, and flagged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_country_is_an_alert_and_a_flag() {
