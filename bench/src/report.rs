@@ -71,5 +71,17 @@ console's styles a stylesheet of their own). The margin under 64 KiB is what ste
 **Endings with several caching servers.** An ending now waits for every other caching server's
 acknowledgement (step 9 shows what that costs). When a server dies without giving its lease
 back, endings wait up to one lease (three seconds) for it, once: it is fenced and its lease
-runs out.";
+runs out.
+
+**Signed-in p99 during a log-in flood (goal ≤ 2× idle): 2.49×.** The 200 flooding clients, wrk
+and the server share this machine's two cores; hashing runs on one worker per core at the lowest
+thread priority, with a queue of 16 and 503 beyond it, so the flood costs no memory to speak of
+(124 → 166 MiB) and no errors, but the two argon2 workers still take CPU time from request
+handling whenever the cores are contended. `HASH_WORKERS=1` on a two-core server would keep a
+core for requests, at the cost of half the log-in throughput under a real rush; the default
+stays one per core.
+
+**Two caching servers (goal ≥ 0.8× the bare handler): on the line.** Three runs of step 9 gave
+0.78×, 0.81× and 0.77× (the same code path on one server gave 0.85× in step 1 of the same run):
+the second server's lease renewal and notification connection share the two cores with wrk.";
 
