@@ -9,6 +9,7 @@
 mod check;
 mod flood;
 mod servers;
+mod wire;
 mod load;
 mod report;
 mod scale;
@@ -163,6 +164,7 @@ async fn main() {
     r.line("");
     r.line("| back-end | variant | req/s | p50 ms | p99 ms | ratio |");
     r.line("|---|---|---:|---:|---:|---:|");
+    let mut wire_sizes = Vec::new();
     for backend in ["sqlite", "postgres"].into_iter().filter(|_| args.runs("page")) {
         let db = BenchDb::create(backend, &args.postgres).await;
         let state = state(&db.url, CacheMode::Auto).await;
@@ -178,12 +180,18 @@ async fn main() {
         r.line(format!("| {backend} | hello | {:.0} | {:.3} | {:.3} | 1.00 |", hello.rps, hello.p50_ms, hello.p99_ms));
         r.line(format!("| {backend} | /active-sessions (20 sessions) | {:.0} | {:.3} | {:.3} | **{:.2}** |", page.rps, page.p50_ms, page.p99_ms, page.rps / hello.rps));
         r.goal(format!("2. page / hello ≥ 0.5 ({backend})"), format!("{:.2}", page.rps / hello.rps), page.rps / hello.rps >= 0.5);
+        if backend == "sqlite" {
+            wire_sizes.push(wire::sizes(&state, addr, &cookie).await);
+        }
         state.db.close().await;
         db.drop_db().await;
     }
     r.line("");
     r.line("Goal: ratio ≥ 0.5.");
     r.line("");
+    for sizes in wire_sizes {
+        wire::report(&sizes, &mut r);
+    }
 
     // 8. A log-in flood against bounded hashing.
     if args.runs("flood") {

@@ -113,16 +113,18 @@ export const OUTBOX = resolve(__dirname, "../.tmp/outbox");
 
 export type Mail = { to: string; subject: string; text: string; html: string };
 
-/** Every message in the outbox so far. */
+/** Every whole message in the outbox so far (one still being written has no HTML part yet:
+ * it comes last). */
 export async function outbox(): Promise<Mail[]> {
   if (!existsSync(OUTBOX)) return [];
   const files = readdirSync(OUTBOX).filter((f) => f.endsWith(".eml"));
-  return Promise.all(
+  const mails = await Promise.all(
     files.map(async (f) => {
       const mail = await PostalMime.parse(readFileSync(resolve(OUTBOX, f)));
       return { to: mail.to?.[0]?.address ?? "", subject: mail.subject ?? "", text: mail.text ?? "", html: mail.html ?? "" };
     }),
   );
+  return mails.filter((m) => m.html.includes("</p>"));
 }
 
 /** Waits (mail goes out in the background) for the message to `to` with `subject`. */

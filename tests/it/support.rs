@@ -248,7 +248,8 @@ impl TestApp {
             .map(|d| d.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect())
             .unwrap_or_default();
         files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-        files.iter().map(|p| Mail::parse(&std::fs::read(p).unwrap())).collect()
+        // A file still being written does not parse yet: it is simply not there yet.
+        files.iter().filter_map(|p| Mail::try_parse(&std::fs::read(p).ok()?)).collect()
     }
 
     /// Waits (up to 10 s: mail goes out in the background) for the `n`th (from 1) outbox
@@ -324,14 +325,20 @@ pub struct Mail {
 
 impl Mail {
     pub fn parse(raw: &[u8]) -> Mail {
-        let message = mail_parser::MessageParser::default().parse(raw).expect("a parsable email");
-        let to = message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_owned();
-        Mail {
+        Mail::try_parse(raw).expect("a whole email")
+    }
+
+    /// `None` for anything but a whole message (recipient, subject, and both bodies: the HTML
+    /// part comes last, so a message still being written has none yet).
+    pub fn try_parse(raw: &[u8]) -> Option<Mail> {
+        let message = mail_parser::MessageParser::default().parse(raw)?;
+        let to = message.to()?.first()?.address()?.to_owned();
+        Some(Mail {
             to,
-            subject: message.subject().unwrap_or_default().to_owned(),
-            text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
-            html: message.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
-        }
+            subject: message.subject()?.to_owned(),
+            text: message.body_text(0)?.into_owned(),
+            html: message.body_html(0)?.into_owned(),
+        })
     }
 
     /// The path and query of the link in the text body that leads to `route`
