@@ -73,15 +73,31 @@ acknowledgement (step 9 shows what that costs). When a server dies without givin
 back, endings wait up to one lease (three seconds) for it, once: it is fenced and its lease
 runs out.
 
-**Signed-in p99 during a log-in flood (goal ≤ 2× idle): 2.49×.** The 200 flooding clients, wrk
-and the server share this machine's two cores; hashing runs on one worker per core at the lowest
-thread priority, with a queue of 16 and 503 beyond it, so the flood costs no memory to speak of
-(124 → 166 MiB) and no errors, but the two argon2 workers still take CPU time from request
-handling whenever the cores are contended. `HASH_WORKERS=1` on a two-core server would keep a
-core for requests, at the cost of half the log-in throughput under a real rush; the default
-stays one per core.
+**Signed-in p99 during a log-in flood (goal ≤ 2× idle): missed (step 8; 2.5–3.5× across
+runs).** The 200 flooding clients live in the bench process and share this machine's two cores
+with wrk and the server; hashing runs on one worker per core at the lowest thread priority, with
+a queue of 16 and 503 beyond it, so the flood costs little memory (step 8) and no errors, but the
+two argon2 workers and the flood's own HTTP work still take CPU time from request handling.
+Refusing a flooded log-in *before* its database work (tried on 2026-11-29) made each refusal
+cheaper and so made the closed-loop flood about 20 times faster (≈ 170,000 answers in the
+measurement instead of ≈ 8,000): the signed-in p99 went to 5.5–7.6× idle, so it was not kept.
+What would help is shedding the flood's connections rather than its hashes (a per-address
+connection limit at the proxy, `docs/DEPLOY.md`) or `HASH_WORKERS=1` on a two-core server,
+which keeps a core for requests at the cost of half the log-in throughput under a real rush;
+the default stays one per core.
 
 **Two caching servers (goal ≥ 0.8× the bare handler): on the line.** Three runs of step 9 gave
 0.78×, 0.81× and 0.77× (the same code path on one server gave 0.85× in step 1 of the same run):
-the second server's lease renewal and notification connection share the two cores with wrk.";
+the second server's lease renewal and notification connection share the two cores with wrk.
 
+**Time to interactive on a phone over Slow 4G with an empty cache (goal ≤ 1.5 s): missed
+(step 7).** DevTools' Slow 4G adds 562.5 ms to every request and carries 180 KB/s. The
+document (≈ 6.4 KB brotli) takes one such round trip; its stylesheet, script and WASM
+(≈ 60 KiB brotli, fetched in parallel: the WASM is preloaded from the head) take a second and
+about a third of a second of transfer: ≈ 1.5 s before the 6×-throttled CPU compiles the WASM
+and hydrates. The first paint comes at about 1.4 s, and it is already usable: every row's ⋮ is
+a working no-JavaScript menu until the island takes over. The two round trips and the transfer
+alone come to ≈ 1.5 s, so on a first visit no amount of CPU work fits under the goal; only
+fewer bytes behind the second round trip could bring the island near it. On later visits,
+content-hashed file names served as immutable would skip the second round trip (today the files
+are revalidated: their names carry no hash) — the next step here.";
