@@ -67,6 +67,10 @@ pub async fn state(url: &str, cache: CacheMode) -> AppState {
     config.database_url = url.to_owned();
     config.session_cache = cache;
     config.login_max_failures_per_ip = 1_000_000;
+    // The one server setting the bench takes from the environment, to compare hashing pools.
+    if let Some(workers) = std::env::var("HASH_WORKERS").ok().and_then(|w| w.parse().ok()) {
+        config.hash_workers = Some(workers);
+    }
     AppState::build(config, Arc::new(SystemClock)).await.expect("app state")
 }
 

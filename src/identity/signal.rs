@@ -6,7 +6,8 @@
 //! a check costs one atomic load and no system call. A server that finds the counter moved by
 //! someone else empties its cache before it looks anything up. A request that starts after
 //! the other process's ending returned therefore reads the database, which has the ending.
-//! Postgres deployments keep the cache off across servers (see `docs/DEPLOY.md`).
+//! On Postgres, servers keep their caches coherent with leases and acknowledgements instead
+//! (`super::fleet`, `docs/DEPLOY.md`).
 
 use memmap2::MmapMut;
 use std::{
