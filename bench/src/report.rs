@@ -82,7 +82,7 @@ two argon2 workers and the flood's own HTTP work still take CPU time from reques
 Refusing a flooded log-in *before* its database work (tried on 2026-11-29) made each refusal
 cheaper and so made the closed-loop flood about 20 times faster (≈ 170,000 answers in the
 measurement instead of ≈ 8,000): the signed-in p99 went to 5.5–7.6× idle, so it was not kept.
-Nor is it the hashing pool: with `HASH_WORKERS=1` (the bench takes it from the environment)
+The pool's size is not the lever: with `HASH_WORKERS=1` (the bench takes it from the environment)
 three runs gave 2.0×, 2.0× and 3.0×, against 2.2× with the default two in the same hour, and the
 same number of passwords checked. What competes is the flood's own HTTP work — its 200 clients
 run in the bench process — so what would help is shedding the flood's connections before they
