@@ -1,6 +1,6 @@
 use active_sessions::{
     app::{cli, server},
-    identity::state::AppState,
+    app::state::AppState,
     infra::{clock::SystemClock, config::Config},
 };
 use clap::Parser;
@@ -48,7 +48,7 @@ async fn main() -> ExitCode {
         );
     }
     let addr = config.site_addr;
-    active_sessions::identity::device::warm_up();
+    active_sessions::identity::client::device::warm_up();
     let state = match AppState::build(config, Arc::new(SystemClock)).await {
         Ok(state) => state,
         Err(e) => {

@@ -1,10 +1,11 @@
 //! Step 1's servers: the same small signed-in handler bare, behind our session layer and
 //! behind tower-sessions; and the in-process loop for profilers.
 
+use active_sessions::app::state::AppState;
 use crate::setup::{BenchDb, signed_in, state};
 use active_sessions::{
     app::server,
-    identity::{context::RequestAuth, device::ClientInfo, layer::session_layer, state::AppState, types::{EventKind, SignInMethod}},
+    identity::{web::caller::RequestAuth, client::device::ClientInfo, web::layer::session_layer, model::{EventKind, SignInMethod}},
     infra::{config::CacheMode, db::Db},
 };
 use axum::{Extension, Router, middleware::from_fn_with_state, response::IntoResponse, routing::get};

@@ -17,7 +17,7 @@ mod setup;
 
 use active_sessions::{
     app::server,
-    identity::{device::ClientInfo, types::{EventKind, SignInMethod}},
+    identity::{client::device::ClientInfo, model::{EventKind, SignInMethod}},
     infra::config::CacheMode,
 };
 use axum::{Router, routing::get};

@@ -1,14 +1,14 @@
 //! Databases and accounts for the benchmarks, seeded through the app's own store.
 
+use active_sessions::app::state::AppState;
 use active_sessions::{
     db_read,
     identity::{
-        device::ClientInfo,
-        session_store::{self, SessionRecord},
-        state::AppState,
-        token::SessionToken,
-        types::{EventKind, SignInMethod},
-        users,
+        client::device::ClientInfo,
+        session::store::{self as session_store, SessionRecord},
+        session::token::SessionToken,
+        model::{EventKind, SignInMethod},
+        account::users,
     },
     infra::{
         clock::{Clock, SystemClock},

@@ -1,8 +1,9 @@
 //! Part of step 2: what the page and the live list's fragments weigh on the wire, compressed
 //! as browsers ask (brotli, gzip), for the account with 20 sessions.
 
+use active_sessions::app::state::AppState;
 use crate::report::Report;
-use active_sessions::identity::{session_store, state::AppState, token::SessionToken};
+use active_sessions::identity::{session::store as session_store, session::token::SessionToken};
 use std::net::SocketAddr;
 
 pub struct Sizes {

@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::{
     identity::{
-        context,
-        email_links::{self, NewLink, Purpose},
-        passwords, totp,
-        types::{EventKind, SignInMethod, device_label},
-        users,
+        web::caller as context,
+        account::email_links::{self, NewLink, Purpose},
+        account::passwords, account::totp,
+        model::{EventKind, SignInMethod, device_label},
+        account::users,
     },
     infra::{
         flash::{Kind, Message},
@@ -125,8 +125,8 @@ pub async fn alerted_sign_in() -> Result<Option<AlertedSession>, AppError> {
         return Ok(None);
     };
     let session = match link.session_id.as_deref() {
-        Some(id) => crate::identity::session_store::find(&state.db, id).await?.map(|s| {
-            let place = s.location.unwrap_or_else(|| crate::identity::geo::UNKNOWN_LOCATION.to_owned());
+        Some(id) => crate::identity::session::store::find(&state.db, id).await?.map(|s| {
+            let place = s.location.unwrap_or_else(|| crate::identity::client::geo::UNKNOWN_LOCATION.to_owned());
             (device_label(s.browser.as_deref(), s.os.as_deref()), place, s.created_at)
         }),
         None => None,
@@ -147,7 +147,7 @@ pub async fn not_me_by_link() -> Result<(), AppError> {
     context::keep_link(&state, &reset);
     // This browser may have been signed in to the account: that session ended too.
     if context::maybe_auth().is_some_and(|a| a.user_id == user_id) {
-        crate::identity::context::clear_session_cookie(&state);
+        crate::identity::web::caller::clear_session_cookie(&state);
     }
     leptos_axum::redirect(&state.messages.redirect(routes::RESET_PASSWORD, &RecoveryNotice::SignedOutEverywhere.message()));
     Ok(())

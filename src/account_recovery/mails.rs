@@ -1,11 +1,11 @@
 //! The password-reset email.
 
 use crate::{
-    identity::state::AppState,
+    identity::Identity,
     infra::{mail::Mail, routes},
 };
 
-pub fn reset(state: &AppState, to: &str, token: &str) -> Mail {
+pub fn reset(state: &Identity, to: &str, token: &str) -> Mail {
     let link = format!("{}{}?token={token}", state.config.public_origin(), routes::RESET_PASSWORD);
     Mail::with_link(
         to,

@@ -2,7 +2,7 @@
 //! password and two-factor changes — newest first, a page at a time.
 
 use crate::{
-    identity::types::EventView,
+    identity::model::EventView,
     infra::{error::AppError, routes, timefmt},
 };
 use leptos::prelude::*;
@@ -26,7 +26,7 @@ pub struct ActivityPage {
 
 #[server(endpoint = "security_activity")]
 pub async fn security_activity(page: Option<u32>) -> Result<ActivityPage, AppError> {
-    use crate::identity::{context, events};
+    use crate::identity::{web::caller as context, security_log as events};
     let state = context::state()?;
     let auth = context::auth()?;
     let page = page.unwrap_or(1).clamp(1, 10_000);

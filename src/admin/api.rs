@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::{
     identity::{
-        administration::{Actor, Target, target_by_id},
-        admins, context, session_store,
-        sessions::AuthSession,
-        state::AppState,
-        totp,
-        types::SignInMethod,
-        users,
+        admin::{Actor, Target, target_by_id},
+        admin::store as admins, web::caller as context, session::store as session_store,
+        session::AuthSession,
+        Identity,
+        account::totp,
+        model::SignInMethod,
+        account::users,
     },
     infra::{
         flash::{Kind, Message},
@@ -98,7 +98,7 @@ impl AdminNotice {
 
 /// The caller, if an administrator; otherwise the same answer as an unknown function.
 #[cfg(feature = "ssr")]
-async fn require_admin() -> Result<(AppState, AuthSession), AppError> {
+async fn require_admin() -> Result<(Identity, AuthSession), AppError> {
     let state = context::state()?;
     let auth = context::auth().map_err(|_| AppError::NotFound)?;
     if !admins::is_admin(&state.db, auth.user_id).await? {
@@ -110,7 +110,7 @@ async fn require_admin() -> Result<(AppState, AuthSession), AppError> {
 /// Before an administrative action: a recent password, a session that used the second factor
 /// if the administrator has one, and a reason. The action's actor and its reason.
 #[cfg(feature = "ssr")]
-async fn authorize(state: &AppState, auth: &AuthSession, password: Option<String>, reason: &str) -> Result<(Actor, String), AppError> {
+async fn authorize(state: &Identity, auth: &AuthSession, password: Option<String>, reason: &str) -> Result<(Actor, String), AppError> {
     context::require_recent_password(state, auth, password).await?;
     if totp::is_on(&state.db, auth.user_id).await? {
         let method = session_store::find(&state.db, &auth.id).await?.map(|s| SignInMethod::parse(&s.method));
@@ -139,12 +139,12 @@ fn row(u: admins::UserSummary) -> UserRow {
 }
 
 #[cfg(feature = "ssr")]
-async fn target(state: &AppState, user_id: i64) -> Result<Target, AppError> {
+async fn target(state: &Identity, user_id: i64) -> Result<Target, AppError> {
     target_by_id(&state.db, user_id).await?.ok_or(AppError::NotFound)
 }
 
 #[cfg(feature = "ssr")]
-fn back_to_user(state: &AppState, user_id: i64, notice: AdminNotice, count: usize) {
+fn back_to_user(state: &Identity, user_id: i64, notice: AdminNotice, count: usize) {
     let message = Message::new(Kind::Notice, notice.into(), Some(count as u64));
     leptos_axum::redirect(&state.messages.redirect(&routes::admin_user(user_id), &message));
 }
@@ -180,7 +180,7 @@ pub async fn user_detail(user_id: i64) -> Result<AccountDetail, AppError> {
     let now = state.clock.now_ms();
     let user = admins::summary(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
     let sessions = crate::sessions::api::views(&state, user_id, None).await?;
-    let mut events = crate::identity::events::list(&state.db, user_id, 20, 0).await?;
+    let mut events = crate::identity::security_log::list(&state.db, user_id, 20, 0).await?;
     events.truncate(20);
     Ok(AccountDetail {
         user: row(user),

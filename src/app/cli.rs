@@ -1,15 +1,15 @@
 //! The operator's commands (`active-sessions admin …`, `active-sessions sessions …`), run
 //! against the configured `DATABASE_URL` instead of serving. Endings made here are honoured by
 //! running servers on their very next request: on Postgres they check the database, on SQLite
-//! the shared endings signal empties their caches (`identity::signal`).
+//! the shared endings signal empties their caches (`identity::session::check::signal`).
 
+use crate::app::state::AppState;
 use crate::{
     identity::{
-        administration::{Actor, target_by_email},
-        admins,
-        state::AppState,
-        types::{SignInMethod, device_label},
-        users,
+        admin::{Actor, target_by_email},
+        admin::store as admins,
+        model::{SignInMethod, device_label},
+        account::users,
     },
     infra::config::{AdminCommand, Command, SessionsCommand},
 };

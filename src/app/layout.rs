@@ -61,7 +61,7 @@ pub struct Account {
 
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Account, AppError> {
-    use crate::identity::{admins, context, users};
+    use crate::identity::{admin::store as admins, web::caller as context, account::users};
     let state = context::state()?;
     let auth = context::auth()?;
     let user = users::find(&state.db, auth.user_id).await?.ok_or(AppError::SignedOut)?;

@@ -6,6 +6,8 @@ pub mod cli;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod state;
 
 use crate::{
     account_recovery::pages::{ForgotPasswordPage, NotMePage, ResetPasswordPage, VerifyEmailPage},

@@ -1,18 +1,18 @@
 //! The HTTP server: the router with every middleware in its order, serving, and the
 //! background clean-up.
 
+use crate::app::state::AppState;
 use super::{App, shell};
 use crate::{
     identity::{
-        layer::{admin_gate, email_link_from_url, session_layer},
-        state::AppState,
+        account::passkeys::Passkeys,
+        web::layer::{admin_gate, email_link_from_url, session_layer},
     },
     infra::{
         forms, guard,
         headers::{self, CspNonce},
         routes,
     },
-    passkeys::service::Passkeys,
 };
 use axum::{
     Router,
@@ -40,7 +40,7 @@ const MAX_BODY: usize = 64 * 1024;
 /// Values every Leptos render and server function can reach through context.
 fn leptos_context(state: AppState, passkeys: Arc<Passkeys>) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
-        provide_context(state.clone());
+        provide_context(state.identity.clone());
         provide_context(passkeys.clone());
         provide_context(state.messages.clone());
         if let Some(nonce) = use_context::<Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    identity::{context, passwords, totp, types::{EndReason, EventKind, SignInMethod}},
+    identity::{web::caller as context, account::passwords, account::totp, model::{EndReason, EventKind, SignInMethod}},
     infra::routes,
 };
 
@@ -94,7 +94,7 @@ pub async fn signup(email: String, password: String) -> Result<(), AppError> {
         return Ok(());
     }
     let now = state.clock.now_ms();
-    let user_id = crate::identity::users::create(&state.db, &email, &hash, now).await?.ok_or(AppError::EmailTaken)?;
+    let user_id = crate::identity::account::users::create(&state.db, &email, &hash, now).await?.ok_or(AppError::EmailTaken)?;
     context::start_session(&state, user_id, &hash, EventKind::SignedUp, SignInMethod::Password).await?;
     leptos_axum::redirect(routes::HOME);
     Ok(())

@@ -4,9 +4,9 @@
 
 use crate::{
     identity::{
-        email_links::{self, NewLink},
-        state::AppState,
-        users,
+        account::email_links::{self, NewLink},
+        Identity,
+        account::users,
     },
     infra::{mail::Mail, routes},
 };
@@ -14,7 +14,7 @@ use crate::{
 /// Sends the sign-up email to `email`: a confirmation link carrying the chosen password's
 /// `hash`, or "you already have an account". All of it in the background, so the answer comes
 /// as fast either way.
-pub fn send_sign_up(state: &AppState, email: String, hash: String) {
+pub fn send_sign_up(state: &Identity, email: String, hash: String) {
     let state = state.clone();
     tokio::spawn(async move {
         match sign_up_mail(&state, &email, &hash).await {
@@ -24,7 +24,7 @@ pub fn send_sign_up(state: &AppState, email: String, hash: String) {
     });
 }
 
-async fn sign_up_mail(state: &AppState, email: &str, hash: &str) -> Result<Mail, sqlx::Error> {
+async fn sign_up_mail(state: &Identity, email: &str, hash: &str) -> Result<Mail, sqlx::Error> {
     let origin = state.config.public_origin();
     Ok(if users::find_by_email(&state.db, email).await?.is_some() {
         Mail::with_link(

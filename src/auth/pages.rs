@@ -4,7 +4,7 @@
 use super::api::{Login, Signup, SignupNotice};
 use crate::passkeys::pages::PasskeySignIn;
 use crate::{
-    identity::types::EndReason,
+    identity::model::EndReason,
     infra::{
         flash::Kind,
         routes,

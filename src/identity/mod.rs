@@ -1,61 +1,73 @@
-//! Who is calling: accounts and their passwords, the session mechanism (token, cookie, the
-//! per-request check, its cache and batching), and the security events log. Features use it
-//! through [`context`] (the caller, the state) and its services; it knows no feature.
+//! Who is calling, and what they may do to their account. Rooms, each with a narrow door (its
+//! `mod.rs` exports its services and view types; its SQL stays inside):
+//!
+//! - [`account`]: accounts, passwords and the one password check with its throttle, emailed
+//!   links, second factors (authenticator app, recovery codes, passkeys);
+//! - [`session`]: the session token, its store, endings and the per-request check (with its
+//!   cache coherence in `session::check`), and the hub that tells open tabs what happened;
+//! - [`sign_in`]: the sign-in flow (pending second steps), what was new about a sign-in, alerts;
+//! - [`client`]: the device in words (User-Agent, Client Hints) and the place (GeoIP);
+//! - [`security_log`]: the account's security events;
+//! - [`admin`]: administrators and what they may do;
+//! - [`web`]: the HTTP edge — the session layer, cookies, and the `Caller` of a server function;
+//! - [`model`]: the words shared with features and the browser (end reasons, event kinds…).
+//!
+//! The composition root that builds every service is `app::state`.
 
-pub mod types;
+pub mod model;
 
 #[cfg(feature = "ssr")]
-pub mod administration;
+pub mod account;
 #[cfg(feature = "ssr")]
-pub mod alerts;
+pub mod admin;
 #[cfg(feature = "ssr")]
-pub mod admins;
+pub mod client;
+#[cfg(feature = "ssr")]
+pub mod security_log;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod sign_in;
+#[cfg(feature = "ssr")]
+pub mod web;
 
 #[cfg(feature = "ssr")]
-pub mod batch;
+pub use services::{Identity, Services};
+
 #[cfg(feature = "ssr")]
-pub mod cache;
-#[cfg(feature = "ssr")]
-pub mod context;
-#[cfg(feature = "ssr")]
-pub mod cookie;
-#[cfg(feature = "ssr")]
-pub mod credentials;
-#[cfg(feature = "ssr")]
-pub mod device;
-#[cfg(feature = "ssr")]
-pub mod email_links;
-#[cfg(feature = "ssr")]
-pub mod endings;
-#[cfg(feature = "ssr")]
-pub mod events;
-#[cfg(feature = "ssr")]
-pub mod fleet;
-#[cfg(feature = "ssr")]
-pub mod geo;
-#[cfg(feature = "ssr")]
-pub mod layer;
-#[cfg(feature = "ssr")]
-pub mod live;
-#[cfg(feature = "ssr")]
-pub mod novelty;
-#[cfg(feature = "ssr")]
-pub mod passwords;
-#[cfg(feature = "ssr")]
-pub mod pending;
-#[cfg(feature = "ssr")]
-pub mod session_store;
-#[cfg(feature = "ssr")]
-pub mod sessions;
-#[cfg(feature = "ssr")]
-pub mod signal;
-#[cfg(feature = "ssr")]
-pub mod state;
-#[cfg(feature = "ssr")]
-pub mod throttle;
-#[cfg(feature = "ssr")]
-pub mod token;
-#[cfg(feature = "ssr")]
-pub mod totp;
-#[cfg(feature = "ssr")]
-pub mod users;
+mod services {
+    use super::{
+        account::credentials::Credentials, client::geo::GeoIp, session::{SessionService, hub::LiveHub},
+        web::cookie::CookieJar,
+    };
+    use crate::infra::{clock::Clock, config::Config, db::Db, flash::Messages, mail::Mailer};
+    use std::sync::Arc;
+
+    /// Every identity service, built once by the composition root (`app::state`) and handed to
+    /// the session layer and to every server function. Cloned per request: one `Arc`.
+    #[derive(Clone)]
+    pub struct Identity(pub Arc<Services>);
+
+    impl std::ops::Deref for Identity {
+        type Target = Services;
+        fn deref(&self) -> &Services {
+            &self.0
+        }
+    }
+
+    pub struct Services {
+        pub config: Arc<Config>,
+        pub db: Db,
+        pub clock: Arc<dyn Clock>,
+        pub geo: Arc<GeoIp>,
+        pub sessions: Arc<SessionService>,
+        pub cookies: CookieJar,
+        pub credentials: Arc<Credentials>,
+        /// Email: SMTP, or the outbox folder.
+        pub mailer: Arc<Mailer>,
+        /// The open event streams of this server (and, on Postgres, the others' notifications).
+        pub live: Arc<LiveHub>,
+        /// Seals the messages shown after a redirect.
+        pub messages: Arc<Messages>,
+    }
+}

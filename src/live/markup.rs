@@ -3,7 +3,7 @@
 //! carries none), and a quiet status line.
 
 use super::contract::{ENDED_MESSAGE, LIVE_STATUS, NEW_SIGN_IN, NEW_SIGN_IN_TEXT, RECONNECTING, SIGNED_OUT, SIGNED_OUT_TEXT};
-use crate::{identity::types::EndReason, infra::routes};
+use crate::{identity::model::EndReason, infra::routes};
 use leptos::{attr::custom::custom_attribute, prelude::*};
 
 #[component]

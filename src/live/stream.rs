@@ -2,13 +2,13 @@
 
 use crate::{
     identity::{
-        context::RequestAuth,
-        layer::SignedOutBecause,
-        live::{Change, LiveEvent},
-        session_store,
-        sessions::AuthSession,
-        state::AppState,
-        types::EndReason,
+        web::caller::RequestAuth,
+        web::layer::SignedOutBecause,
+        session::hub::{Change, LiveEvent},
+        session::store as session_store,
+        session::AuthSession,
+        Identity,
+        model::EndReason,
     },
     sessions::{
         api::{own_session, view, views},
@@ -48,7 +48,7 @@ fn sse(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -
 }
 
 /// `GET /events`.
-pub async fn events(State(state): State<AppState>, req: Request) -> Response {
+pub async fn events(State(state): State<Identity>, req: Request) -> Response {
     let auth = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone());
     let Some(auth) = auth else {
         // Signed out (perhaps reconnecting after the ending): say why, once, and close.
@@ -68,7 +68,7 @@ pub async fn events(State(state): State<AppState>, req: Request) -> Response {
 }
 
 /// Forwards what concerns `auth`'s account until its session ends or the browser goes away.
-async fn follow(state: AppState, auth: AuthSession, tx: mpsc::Sender<Event>) {
+async fn follow(state: Identity, auth: AuthSession, tx: mpsc::Sender<Event>) {
     let mut heard = state.live.subscribe();
     let mut stopping = state.live.stopping();
     let mut recheck = tokio::time::interval(RECHECK);
@@ -137,20 +137,20 @@ async fn follow(state: AppState, auth: AuthSession, tx: mpsc::Sender<Event>) {
 
 /// The banner every open tab of the account shows when a sign-in from a new device or
 /// country happens: what and where (data: the sentence).
-async fn sign_in_alert(state: &AppState, session_id: &str) -> Option<Event> {
+async fn sign_in_alert(state: &Identity, session_id: &str) -> Option<Event> {
     let record = session_store::find(&state.db, session_id).await.ok()??;
     let what = match (record.new_device, record.new_country) {
         (true, true) => "a new device in a new country",
         (true, false) => "a new device",
         _ => "a new country",
     };
-    let device = crate::identity::types::device_label(record.browser.as_deref(), record.os.as_deref());
-    let place = record.location.unwrap_or_else(|| crate::identity::geo::UNKNOWN_LOCATION.to_owned());
+    let device = crate::identity::model::device_label(record.browser.as_deref(), record.os.as_deref());
+    let place = record.location.unwrap_or_else(|| crate::identity::client::geo::UNKNOWN_LOCATION.to_owned());
     Some(Event::default().event("alert").data(format!("New sign-in from {what}: {device}, {place}.")))
 }
 
 /// `GET /active-sessions/rows/{id}`: one row of the caller's own list, as the page renders it.
-pub async fn session_row(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+pub async fn session_row(State(state): State<Identity>, Path(id): Path<String>, req: Request) -> Response {
     let Some(auth) = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone()) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
@@ -168,7 +168,7 @@ pub async fn session_row(State(state): State<AppState>, Path(id): Path<String>, 
 }
 
 /// `GET /active-sessions/rows`: every row of the caller's own list (after a reconnection).
-pub async fn session_rows(State(state): State<AppState>, req: Request) -> Response {
+pub async fn session_rows(State(state): State<Identity>, req: Request) -> Response {
     let Some(auth) = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone()) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };

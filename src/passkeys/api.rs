@@ -8,13 +8,14 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::{
     identity::{
-        context,
-        events::record,
-        types::{EventKind, SignInMethod},
-        users,
+        account::{passkeys::Passkeys, passkey_store as store},
+        web::caller as context,
+        security_log::record,
+        model::{EventKind, SignInMethod},
+        account::users,
     },
     infra::{context::expect, routes},
-    passkeys::{service::Passkeys, store},
+    
 };
 #[cfg(feature = "ssr")]
 use std::sync::Arc;

@@ -6,7 +6,3 @@
 pub mod api;
 pub mod pages;
 
-#[cfg(feature = "ssr")]
-pub mod service;
-#[cfg(feature = "ssr")]
-pub mod store;

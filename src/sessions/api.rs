@@ -7,15 +7,15 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{
     identity::{
-        context,
-        session_store::{self, SessionRecord, SightingRecord},
-        sessions::AuthSession,
-        state::AppState,
-        token::is_public_id,
+        web::caller as context,
+        session::store::{self as session_store, SessionRecord, SightingRecord},
+        session::AuthSession,
+        Identity,
+        session::token::is_public_id,
     },
     identity::{
-        totp,
-        types::{DeviceKind, SignInMethod, device_label},
+        account::totp,
+        model::{DeviceKind, SignInMethod, device_label},
     },
     infra::{clock::duration_ms, routes},
     sessions::types::{AutoSignOut, MAX_SESSION_NAME, Notice, SessionView, SightingView},
@@ -33,7 +33,7 @@ pub fn view(record: SessionRecord, current: Option<&AuthSession>, now: i64, hist
         kind: DeviceKind::parse(&record.device_kind),
         model: record.device_model,
         ip: record.ip,
-        location: record.location.unwrap_or_else(|| crate::identity::geo::UNKNOWN_LOCATION.to_owned()),
+        location: record.location.unwrap_or_else(|| crate::identity::client::geo::UNKNOWN_LOCATION.to_owned()),
         created_at: record.created_at,
         // This very request is activity, whether or not it was written down yet.
         last_seen_at: if is_current { now } else { record.times.last_seen_at },
@@ -49,7 +49,7 @@ pub fn view(record: SessionRecord, current: Option<&AuthSession>, now: i64, hist
 /// Every live session of `user_id` as rows: `current` first (when it is one of them), then the
 /// others by last activity, newest first.
 #[cfg(feature = "ssr")]
-pub async fn views(state: &AppState, user_id: i64, current: Option<&AuthSession>) -> Result<Vec<SessionView>, sqlx::Error> {
+pub async fn views(state: &Identity, user_id: i64, current: Option<&AuthSession>) -> Result<Vec<SessionView>, sqlx::Error> {
     let now = state.clock.now_ms();
     let records = state.sessions.list(user_id).await?;
     let history = session_store::sightings_of_user(&state.db, user_id).await?;
@@ -68,7 +68,7 @@ pub async fn views(state: &AppState, user_id: i64, current: Option<&AuthSession>
 /// One live session of `auth`'s account, with its history (oldest first); `None` when there is
 /// no such session of theirs.
 #[cfg(feature = "ssr")]
-pub async fn own_session(state: &AppState, auth: &AuthSession, id: &str) -> Result<Option<(SessionRecord, Vec<SightingRecord>)>, sqlx::Error> {
+pub async fn own_session(state: &Identity, auth: &AuthSession, id: &str) -> Result<Option<(SessionRecord, Vec<SightingRecord>)>, sqlx::Error> {
     if !is_public_id(id) {
         return Ok(None);
     }
@@ -108,7 +108,7 @@ pub async fn get_session_details(id: String) -> Result<SessionDetails, AppError>
         .map(|h| SightingView {
             at: h.at,
             ip: h.sighting.ip.clone(),
-            location: h.sighting.location.clone().unwrap_or_else(|| crate::identity::geo::UNKNOWN_LOCATION.to_owned()),
+            location: h.sighting.location.clone().unwrap_or_else(|| crate::identity::client::geo::UNKNOWN_LOCATION.to_owned()),
             device: device_label(h.sighting.browser.as_deref(), h.sighting.os.as_deref()),
         })
         .collect();
@@ -203,7 +203,7 @@ pub async fn rename_session(id: String, name: String) -> Result<Renamed, AppErro
 pub async fn get_auto_sign_out() -> Result<AutoSignOutSetting, AppError> {
     let state = context::state()?;
     let auth = context::auth()?;
-    let limit = crate::identity::users::idle_limit(&state.db, auth.user_id).await?;
+    let limit = crate::identity::account::users::idle_limit(&state.db, auth.user_id).await?;
     let server_days = duration_ms(state.config.session_idle_timeout) / (24 * 3600 * 1000);
     Ok(AutoSignOutSetting { choice: AutoSignOut::from_ms(limit), server_days })
 }

@@ -5,9 +5,9 @@
 
 use super::types::{Flag, FlagKind};
 use crate::identity::{
-    session_store::{SessionRecord, SightingRecord},
-    sessions::country,
-    types::device_label,
+    session::store::{SessionRecord, SightingRecord},
+    session::country,
+    model::device_label,
 };
 
 /// The flags of `session`, from its recorded `history` (oldest first; its first entry is the
@@ -51,7 +51,7 @@ fn change(history: &[SightingRecord]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::session_store::Sighting;
+    use crate::identity::session::store::Sighting;
 
     fn seen(at: i64, ip: &str, place: &str, browser: &str) -> SightingRecord {
         SightingRecord {

@@ -10,7 +10,7 @@ use super::{
     types::{ACTIVE_WINDOW_MS, Flag, SessionList, SessionView},
 };
 use crate::{
-    identity::types::DeviceKind,
+    identity::model::DeviceKind,
     infra::{error::AppError, routes, timefmt},
 };
 use leptos::prelude::*;

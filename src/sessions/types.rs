@@ -1,7 +1,7 @@
 //! What travels between the server and the browser about sessions. Public ids only: the
 //! secret and its hash never leave the server.
 
-use crate::identity::types::{DeviceKind, SignInMethod};
+use crate::identity::model::{DeviceKind, SignInMethod};
 use serde::{Deserialize, Serialize};
 
 /// One row of the Active sessions list.

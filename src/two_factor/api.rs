@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::{
     identity::{
-        context,
-        credentials::Code,
-        events::record,
-        pending, totp,
-        types::{EventKind, SignInMethod},
+        web::caller as context,
+        account::credentials::Code,
+        security_log::record,
+        sign_in::pending, account::totp,
+        model::{EventKind, SignInMethod},
     },
     infra::{
         flash::{Kind, Message},

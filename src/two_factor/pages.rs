@@ -161,7 +161,7 @@ struct Setup {
 async fn setup_in_progress() -> Option<Setup> {
     #[cfg(feature = "ssr")]
     {
-        use crate::identity::{context, totp, users};
+        use crate::identity::{web::caller as context, account::totp, account::users};
         let state = context::state().ok()?;
         let auth = context::auth().ok()?;
         let app = totp::find(&state.db, auth.user_id).await.ok()??;
@@ -223,7 +223,7 @@ pub fn TwoFactorSetupPage() -> impl IntoView {
 async fn fresh_recovery_codes() -> Option<Vec<String>> {
     #[cfg(feature = "ssr")]
     {
-        use crate::identity::{context, totp};
+        use crate::identity::{web::caller as context, account::totp};
         let state = context::state().ok()?;
         let auth = context::auth().ok()?;
         totp::peek_to_show(&state.db, &auth.id, state.clock.now_ms()).await.ok()?

@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use active_sessions::{
-    identity::{events, session_store as sessions, types::EventKind},
+    identity::{security_log as events, session::store as sessions, model::EventKind},
     infra::clock::Clock,
 };
 use reqwest::StatusCode;
@@ -143,7 +143,7 @@ backend_tests! {
         let ghost = format!("ghost-{}@example.com", uuid_like());
         app.device(CHROME_MAC).form("/api/login", &[("email", &ghost), ("password", "whatever it is")]).await;
         let throttle = &app.state.credentials.throttle;
-        let key = active_sessions::identity::throttle::Key::Email(ghost.clone());
+        let key = active_sessions::identity::account::throttle::Key::Email(ghost.clone());
         assert_eq!(throttle.counted(&key, app.clock.now_ms()).await.unwrap(), 1);
         app.clock.advance(app.state.config.login_failure_window + Duration::from_secs(1));
         assert!(throttle.purge(app.clock.now_ms()).await.unwrap() >= 1);

@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use active_sessions::{
-    identity::{admins, events, session_store, types::EventKind, users},
+    identity::{admin::store as admins, security_log as events, session::store as session_store, model::EventKind, account::users},
     infra::clock::Clock,
 };
 use reqwest::StatusCode;
@@ -156,8 +156,8 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         // With 2FA on, a password-only session may not act.
         let admin_id = user_id(&app, &admin_email).await;
-        active_sessions::identity::totp::begin(&app.state.db, admin_id, &active_sessions::identity::totp::new_secret(), app.clock.now_ms()).await.unwrap();
-        active_sessions::identity::totp::enable(&app.state.db, admin_id, 1, &[], app.clock.now_ms()).await.unwrap();
+        active_sessions::identity::account::totp::begin(&app.state.db, admin_id, &active_sessions::identity::account::totp::new_secret(), app.clock.now_ms()).await.unwrap();
+        active_sessions::identity::account::totp::enable(&app.state.db, admin_id, 1, &[], app.clock.now_ms()).await.unwrap();
         let res = admin.form("/api/admin/end_sessions", &[("user_id", &id), ("reason", "Check")]).await;
         assert_eq!((res.status, res.body.as_str()), (StatusCode::FORBIDDEN, "second_factor_required"));
     }

@@ -5,12 +5,12 @@
 use crate::support::*;
 use active_sessions::{
     identity::{
-        cookie::{CookieJar, FromCookie},
-        device::{self, ClientHints, ClientInfo},
-        geo::GeoIp,
-        sessions::{AuthSession, Checked, SessionService, TOUCH_INTERVAL_MS},
-        token::{SessionToken, is_public_id},
-        types::{EventKind, SignInMethod, device_label},
+        web::cookie::{CookieJar, FromCookie},
+        client::device::{self, ClientHints, ClientInfo},
+        client::geo::GeoIp,
+        session::{AuthSession, Checked, SessionService, TOUCH_INTERVAL_MS},
+        session::token::{SessionToken, is_public_id},
+        model::{EventKind, SignInMethod, device_label},
     },
     infra::{
         client::client_ip,
@@ -172,7 +172,7 @@ async fn run_model(ops: Vec<Op>, cache: bool) -> Result<(), TestCaseError> {
     let client = ClientInfo::local(CHROME_MAC);
     let mut users = Vec::new();
     for i in 0..3 {
-        users.push(active_sessions::identity::users::create(&db, &format!("m{i}@example.com"), "x", clock.now_ms()).await.unwrap().unwrap());
+        users.push(active_sessions::identity::account::users::create(&db, &format!("m{i}@example.com"), "x", clock.now_ms()).await.unwrap().unwrap());
     }
     let mut model: Vec<Model> = Vec::new();
     let live = |m: &Model, now: i64| m.alive && now < (m.last_seen + IDLE.as_millis() as i64).min(m.absolute);

@@ -4,12 +4,12 @@
 use crate::support::*;
 use active_sessions::{
     identity::{
-        device::ClientInfo,
-        session_store::{self, SessionRecord},
-        sessions::{Checked, SessionService},
-        token::SessionToken,
-        types::{EndReason, EventKind, SignInMethod},
-        users,
+        client::device::ClientInfo,
+        session::store::{self as session_store, SessionRecord},
+        session::{Checked, SessionService},
+        session::token::SessionToken,
+        model::{EndReason, EventKind, SignInMethod},
+        account::users,
     },
     infra::clock::Clock,
 };

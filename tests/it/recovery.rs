@@ -224,7 +224,7 @@ async fn sign_up_with_mail_never_reveals_a_registered_email() {
         let taken = format!("taken-{}@example.com", uuid_like());
         let new = format!("new-{}@example.com", uuid_like());
         // An account made before mail was configured.
-        active_sessions::identity::users::create(&app.state.db, &taken, "not-a-hash", 0).await.unwrap();
+        active_sessions::identity::account::users::create(&app.state.db, &taken, "not-a-hash", 0).await.unwrap();
         let mut browser = app.device(FIREFOX_WINDOWS);
         let a = browser.html_form("/api/signup", "/signup", &[("email", &taken), ("password", PASSWORD)]).await;
         let b = browser.html_form("/api/signup", "/signup", &[("email", &new), ("password", PASSWORD)]).await;
@@ -239,7 +239,7 @@ async fn sign_up_with_mail_never_reveals_a_registered_email() {
         assert_eq!(to_new.subject, "Finish creating your account");
         assert!(app.outbox_mails().is_empty(), "with SMTP set, nothing goes to the outbox");
         // No account until the link is followed and confirmed (a POST: a GET creates nothing).
-        assert!(active_sessions::identity::users::find_by_email(&app.state.db, &new).await.unwrap().is_none());
+        assert!(active_sessions::identity::account::users::find_by_email(&app.state.db, &new).await.unwrap().is_none());
         let mut confirm = app.device(FIREFOX_WINDOWS);
         confirm.get(&to_new.link_to("/verify-email")).await;
         let page = confirm.get("/verify-email").await;

@@ -3,7 +3,7 @@
 use crate::support::*;
 use active_sessions::{
     db_read,
-    identity::{events, session_store as sessions, types::EventKind},
+    identity::{security_log as events, session::store as sessions, model::EventKind},
     infra::{
         clock::{Clock, duration_ms},
         config::Config,
@@ -424,7 +424,7 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "the last character counts");
         let res = app.device(CHROME_MAC).form("/api/login", &[("email", &email), ("password", &password)]).await;
         assert_eq!(res.status, StatusCode::OK);
-        let user = active_sessions::identity::users::find_by_email(&app.state.db, &email).await.unwrap().unwrap();
+        let user = active_sessions::identity::account::users::find_by_email(&app.state.db, &email).await.unwrap().unwrap();
         assert!(user.password_hash.starts_with("$argon2id$"));
     }
 

@@ -3,7 +3,7 @@
 //! connected to the other (LISTEN/NOTIFY).
 
 use crate::support::*;
-use active_sessions::identity::live::{Change, LiveEvent};
+use active_sessions::identity::session::hub::{Change, LiveEvent};
 use reqwest::StatusCode;
 use std::time::Duration;
 
@@ -43,7 +43,7 @@ async fn an_ending_through_one_server_is_honoured_and_pushed_by_the_other() {
         })
         .await
         .expect("B heard of the ending within 2 s");
-        assert!(matches!(event, LiveEvent { change: Change::Ended(active_sessions::identity::types::EndReason::Terminated), .. }));
+        assert!(matches!(event, LiveEvent { change: Change::Ended(active_sessions::identity::model::EndReason::Terminated), .. }));
         b.finish().await;
         a.finish().await;
     })

@@ -2,7 +2,7 @@
 //! that behave like browsers (our own origin, cookies kept per device).
 
 use active_sessions::{
-    identity::state::AppState,
+    app::state::AppState,
     infra::{clock::ManualClock, config::Config},
 };
 use reqwest::{Method, StatusCode, header::HeaderMap};

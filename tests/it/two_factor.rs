@@ -4,7 +4,7 @@
 
 use crate::support::*;
 use active_sessions::{
-    identity::{session_store, totp, types::EventKind},
+    identity::{session::store as session_store, account::totp, model::EventKind},
     infra::clock::Clock,
 };
 use reqwest::StatusCode;
@@ -143,7 +143,7 @@ backend_tests! {
         let res = device.form("/api/login/code", &[("code", &right)]).await;
         assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "even the right code waits");
         assert!(res.headers.contains_key("retry-after"));
-        let failed = active_sessions::identity::events::count(&app.state.db, user_id, EventKind::SecondFactorFailed).await.unwrap();
+        let failed = active_sessions::identity::security_log::count(&app.state.db, user_id, EventKind::SecondFactorFailed).await.unwrap();
         assert_eq!(failed as u32, app.state.config.login_max_failures_per_email);
     }
 
@@ -168,7 +168,7 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert!(!totp::is_on(&app.state.db, user_id).await.unwrap());
         for kind in [EventKind::TwoFactorEnabled, EventKind::RecoveryCodesRegenerated, EventKind::TwoFactorDisabled] {
-            assert_eq!(active_sessions::identity::events::count(&app.state.db, user_id, kind).await.unwrap(), 1, "{kind:?}");
+            assert_eq!(active_sessions::identity::security_log::count(&app.state.db, user_id, kind).await.unwrap(), 1, "{kind:?}");
         }
         // After the window, starting again needs the password.
         app.clock.advance(app.state.config.reauth_window + Duration::from_secs(1));

@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use active_sessions::{
-    identity::{session_store::{self, SessionRecord}, token::SessionToken},
+    identity::{session::store::{self as session_store, SessionRecord}, session::token::SessionToken},
     infra::clock::Clock,
 };
 use reqwest::StatusCode;
@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 backend_tests! {
     async fn the_page_is_compressed_and_small_on_the_wire(app: TestApp) {
         let (mut device, email) = app.signed_up(CHROME_MAC).await;
-        let user_id = active_sessions::identity::users::find_by_email(&app.state.db, &email).await.unwrap().unwrap().id;
+        let user_id = active_sessions::identity::account::users::find_by_email(&app.state.db, &email).await.unwrap().unwrap().id;
         let now = app.clock.now_ms();
         let others: Vec<SessionRecord> = (0..19)
             .map(|i| {

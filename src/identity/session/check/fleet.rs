@@ -19,7 +19,7 @@
 //! Proved by `servers::ended_sessions_are_never_accepted_by_caching_servers` (10,000 end-vs-use
 //! pairs across two caching servers) and `servers::a_member_that_loses_its_notifications_falls_back`.
 
-use super::cache::SessionCache;
+use crate::identity::session::check::cache::SessionCache;
 use sqlx::{PgPool, postgres::PgListener};
 use std::{
     collections::BTreeSet,
@@ -135,7 +135,7 @@ impl Fleet {
     /// A member with `cache`: starts listening and renewing its lease (in the background, for
     /// as long as the process runs). It trusts its cache once the first resynchronisation is done.
     pub fn member(pool: PgPool, cache: Arc<SessionCache>) -> Arc<Fleet> {
-        let id = super::token::SessionToken::generate().id().to_owned();
+        let id = crate::identity::session::token::SessionToken::generate().id().to_owned();
         let member = Member {
             id,
             cache,

@@ -2,13 +2,13 @@
 //! handlers who is calling. Signed-in pages send signed-out visitors to the log-in page (with
 //! the reason their session ended, when we know it).
 
-use super::{
-    context::{RequestAuth, signed_out_page},
-    cookie::FromCookie,
-    device::ClientInfo,
-    sessions::Checked,
-    state::AppState,
-    types::EndReason,
+use crate::identity::{
+    web::caller::{RequestAuth, signed_out_page},
+    web::cookie::FromCookie,
+    client::device::ClientInfo,
+    session::Checked,
+    Identity,
+    model::EndReason,
 };
 use crate::infra::routes;
 use axum::{
@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 #[derive(Debug, Clone, Copy)]
 pub struct SignedOutBecause(pub Option<EndReason>);
 
-pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn session_layer(State(state): State<Identity>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let client = ClientInfo::from_request(peer, req.headers(), &state.config.trusted_proxies);
     let mut clear_cookie = false;
@@ -89,10 +89,10 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
 /// The administrators' console (pages and server functions) exists only for administrators:
 /// anyone else's request is answered as the request for a path that does not exist would be
 /// (the same status, headers and body), so nothing tells that it is there.
-pub async fn admin_gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn admin_gate(State(state): State<Identity>, mut req: Request, next: Next) -> Response {
     if routes::is_admin_only(req.uri().path()) {
         let admin = match req.extensions().get::<RequestAuth>().and_then(|a| a.0.as_ref()) {
-            Some(auth) => super::admins::is_admin(&state.db, auth.user_id).await.unwrap_or(false),
+            Some(auth) => crate::identity::admin::store::is_admin(&state.db, auth.user_id).await.unwrap_or(false),
             None => false,
         };
         if !admin {
@@ -111,7 +111,7 @@ pub async fn admin_gate(State(state): State<AppState>, mut req: Request, next: N
 /// An emailed link (`/reset-password?token=…`) brings its token in the address: it is moved
 /// into a short-lived cookie at once and the browser sent to the bare page, so the token is
 /// not left in the history, in a `Referer` or in anyone's logs. Malformed tokens are dropped.
-pub async fn email_link_from_url(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn email_link_from_url(State(state): State<Identity>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let token = match (req.method(), req.uri().query()) {
         (&Method::GET, Some(query)) if routes::EMAIL_LINK_PAGES.contains(&path) => {
@@ -121,7 +121,7 @@ pub async fn email_link_from_url(State(state): State<AppState>, req: Request, ne
     };
     let Some(token) = token else { return next.run(req).await };
     let mut response = Redirect::to(path).into_response();
-    if super::email_links::well_formed(&token) {
+    if crate::identity::account::email_links::well_formed(&token) {
         response.headers_mut().append(header::SET_COOKIE, state.cookies.issue_link(&token));
     }
     response

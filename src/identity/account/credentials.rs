@@ -7,15 +7,15 @@
 //! account's email. Every check also counts against the client's address. So failures from
 //! elsewhere can exhaust the email's budget without locking out the owner's own browsers.
 
-use super::{
-    device::ClientInfo,
-    events::{self, NewEvent, Origin},
-    geo::GeoIp,
-    passwords::Passwords,
-    throttle::{Key, Limit, Reservation, Throttle},
-    totp,
-    types::EventKind,
-    users::{self, UserRecord, email_key},
+use crate::identity::{
+    client::device::ClientInfo,
+    security_log::{self, NewEvent, Origin},
+    client::geo::GeoIp,
+    account::passwords::Passwords,
+    account::throttle::{Key, Limit, Reservation, Throttle},
+    account::totp,
+    model::EventKind,
+    account::users::{self, UserRecord, email_key},
 };
 use crate::infra::{clock::Clock, db::Db, error::AppError};
 use sha2::{Digest, Sha256};
@@ -80,7 +80,7 @@ impl Credentials {
 
     async fn record(&self, user_id: Option<i64>, kind: EventKind, client: &ClientInfo) -> Result<(), AppError> {
         let event = NewEvent::new(user_id, kind, Origin::of(client, &self.geo), self.clock.now_ms());
-        events::record(&self.db, &event).await?;
+        security_log::record(&self.db, &event).await?;
         Ok(())
     }
 

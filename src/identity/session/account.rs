@@ -1,13 +1,13 @@
 //! What a person does to their account's sessions beyond ending them one by one: names,
 //! auto sign-out, "This wasn't me", and the endings that emailed links cause.
 
-use super::{AuthSession, DAY_MS, SessionService};
+use super::service::{AuthSession, DAY_MS, SessionService};
 use crate::identity::{
-    device::ClientInfo,
-    email_links,
-    endings,
-    session_store as store,
-    types::{EndReason, EventKind},
+    client::device::ClientInfo,
+    account::email_links,
+    session::endings,
+    session::store,
+    model::{EndReason, EventKind},
 };
 use crate::infra::clock::Millis;
 

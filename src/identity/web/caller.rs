@@ -1,14 +1,14 @@
 //! What a server function reads about its request — the app state, the caller's session and
 //! client — and the two things every feature does with a browser: sign it in, sign it out.
 
-use super::{
-    alerts,
-    device::ClientInfo,
-    pending::{self, Pending},
-    sessions::AuthSession,
-    state::AppState,
-    types::{EndReason, EventKind, SignInMethod},
-    users::UserRecord,
+use crate::identity::{
+    sign_in::alerts,
+    client::device::ClientInfo,
+    sign_in::pending::{self, Pending},
+    session::AuthSession,
+    Identity,
+    model::{EndReason, EventKind, SignInMethod},
+    account::users::UserRecord,
 };
 use crate::infra::{
     clock::duration_ms,
@@ -24,8 +24,8 @@ use leptos::prelude::use_context;
 #[derive(Debug, Clone, Default)]
 pub struct RequestAuth(pub Option<AuthSession>);
 
-pub fn state() -> Result<AppState, AppError> {
-    expect::<AppState>("AppState")
+pub fn state() -> Result<Identity, AppError> {
+    expect::<Identity>("Identity")
 }
 
 fn parts() -> Result<Parts, AppError> {
@@ -47,22 +47,22 @@ pub fn client() -> Result<ClientInfo, AppError> {
 }
 
 /// The device token this browser carries, if any.
-pub fn device_token(state: &AppState) -> Option<String> {
+pub fn device_token(state: &Identity) -> Option<String> {
     use_context::<Parts>().and_then(|p| state.cookies.device(&p.headers))
 }
 
 /// The token of the emailed link this browser followed (moved into a cookie on arrival).
-pub fn link_token(state: &AppState) -> Option<String> {
+pub fn link_token(state: &Identity) -> Option<String> {
     use_context::<Parts>().and_then(|p| state.cookies.link(&p.headers))
 }
 
 /// The emailed link is used up: the browser forgets it.
-pub fn forget_link(state: &AppState) {
+pub fn forget_link(state: &Identity) {
     append_header(header::SET_COOKIE, state.cookies.clear_link());
 }
 
 /// Keeps `token` (an emailed link's) with this browser for the page it leads to.
-pub fn keep_link(state: &AppState, token: &str) {
+pub fn keep_link(state: &Identity, token: &str) {
     append_header(header::SET_COOKIE, state.cookies.issue_link(token));
 }
 
@@ -71,7 +71,7 @@ pub fn keep_link(state: &AppState, token: &str) {
 /// browser was still using, if any: a log-in never carries an old session forward. Gives the
 /// browser a device token if it has none, and remembers it for this account.
 pub async fn start_session(
-    state: &AppState,
+    state: &Identity,
     user_id: i64,
     credential: &str,
     kind: EventKind,
@@ -110,36 +110,36 @@ pub async fn start_session(
 
 /// The password was right and a second factor is due: no session, only a pending log-in
 /// bound to this browser. Returns where to send it.
-pub async fn begin_second_factor(state: &AppState, user: &UserRecord) -> Result<&'static str, AppError> {
+pub async fn begin_second_factor(state: &Identity, user: &UserRecord) -> Result<&'static str, AppError> {
     let token = pending::create(&state.db, user.id, &user.password_hash, state.clock.now_ms()).await?;
     append_header(header::SET_COOKIE, state.cookies.issue_pending(&token));
     Ok(routes::TWO_FACTOR_LOGIN)
 }
 
 /// This browser's pending log-in (its cookie's token, and the log-in), if it has one open.
-pub async fn pending_login(state: &AppState) -> Result<Option<(String, Pending)>, AppError> {
+pub async fn pending_login(state: &Identity) -> Result<Option<(String, Pending)>, AppError> {
     let Some(token) = use_context::<Parts>().and_then(|p| state.cookies.pending(&p.headers)) else { return Ok(None) };
     Ok(pending::find(&state.db, &token, state.clock.now_ms()).await?.map(|p| (token, p)))
 }
 
 /// The pending log-in is over (finished or cancelled): the browser forgets it.
-pub fn forget_pending(state: &AppState) {
+pub fn forget_pending(state: &Identity) {
     append_header(header::SET_COOKIE, state.cookies.clear_pending());
 }
 
 /// The browser's session cookie goes (its session already ended).
-pub fn clear_session_cookie(state: &AppState) {
+pub fn clear_session_cookie(state: &Identity) {
     append_header(header::SET_COOKIE, state.cookies.clear());
 }
 
 /// The log-in page, saying why this browser was signed out.
-pub fn signed_out_page(state: &AppState, reason: EndReason) -> String {
+pub fn signed_out_page(state: &Identity, reason: EndReason) -> String {
     state.messages.redirect(routes::LOGIN, &Message::new(Kind::SignedOut, reason.as_str(), None))
 }
 
 /// The answer that leaves this browser signed out: the cookie and site data cleared, and the
 /// log-in page saying why. Returns where it sends the browser.
-pub fn leave_browser(state: &AppState, reason: EndReason) -> String {
+pub fn leave_browser(state: &Identity, reason: EndReason) -> String {
     append_header(header::SET_COOKIE, state.cookies.clear());
     append_header(
         http::HeaderName::from_static("clear-site-data"),
@@ -152,7 +152,7 @@ pub fn leave_browser(state: &AppState, reason: EndReason) -> String {
 
 /// Logs the caller's session out (if there is one) and signs the browser out. Returns where
 /// it sends the browser.
-pub async fn log_out_here(state: &AppState) -> Result<String, AppError> {
+pub async fn log_out_here(state: &Identity) -> Result<String, AppError> {
     if let Some(auth) = maybe_auth() {
         state.sessions.logout(&auth, &client()?).await?;
     }
@@ -164,7 +164,7 @@ pub async fn log_out_here(state: &AppState) -> Result<String, AppError> {
 /// window after the last password entry (`REAUTH_WINDOW`) nothing more is asked; after it,
 /// `password` must be given and right — checked by the one password check, with its throttle.
 /// Returns until when no password is needed (the window restarts when one was given).
-pub async fn require_recent_password(state: &AppState, auth: &AuthSession, password: Option<String>) -> Result<i64, AppError> {
+pub async fn require_recent_password(state: &Identity, auth: &AuthSession, password: Option<String>) -> Result<i64, AppError> {
     let window = duration_ms(state.config.reauth_window);
     let now = state.clock.now_ms();
     if now - auth.password_confirmed_at <= window {
@@ -179,6 +179,6 @@ pub async fn require_recent_password(state: &AppState, auth: &AuthSession, passw
 }
 
 /// Whether the caller's next sensitive action will ask for the password.
-pub fn reauth_due(state: &AppState, auth: &AuthSession) -> bool {
+pub fn reauth_due(state: &Identity, auth: &AuthSession) -> bool {
     state.clock.now_ms() - auth.password_confirmed_at > duration_ms(state.config.reauth_window)
 }

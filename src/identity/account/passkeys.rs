@@ -3,7 +3,7 @@
 //! keeps each ceremony's state in the database (so any app server can finish it) for five
 //! minutes, once.
 
-use super::store;
+use super::passkey_store as store;
 use crate::infra::{config::Config, db::Db, error::AppError};
 use webauthn_rs::prelude::*;
 

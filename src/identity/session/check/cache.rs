@@ -10,9 +10,9 @@
 //! `signal::EndingSignal`; servers sharing Postgres tell each other what to forget, and trust
 //! their caches only under a lease (`fleet.rs`).
 
-use super::{
-    session_store::{CheckRecord, SessionTimes},
-    token::SessionToken,
+use crate::identity::{
+    session::store::{CheckRecord, SessionTimes},
+    session::token::SessionToken,
 };
 use dashmap::DashMap;
 use std::{

@@ -7,7 +7,7 @@
 //! someone else empties its cache before it looks anything up. A request that starts after
 //! the other process's ending returned therefore reads the database, which has the ending.
 //! On Postgres, servers keep their caches coherent with leases and acknowledgements instead
-//! (`super::fleet`, `docs/DEPLOY.md`).
+//! (`crate::identity::session::check::fleet`, `docs/DEPLOY.md`).
 
 use memmap2::MmapMut;
 use std::{

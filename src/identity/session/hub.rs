@@ -3,7 +3,7 @@
 //! `LISTEN`/`NOTIFY` (`notify_others` / `listen`), so a tab connected anywhere learns at once
 //! that its session ended or that a new device signed in.
 
-use super::types::EndReason;
+use crate::identity::model::EndReason;
 use crate::infra::db::Db;
 use dashmap::DashMap;
 use std::sync::{

@@ -13,7 +13,7 @@
 //!
 //! With no load a lookup goes straight through: one query of one id, plus a task hop.
 
-use super::session_store::{self as store, CheckRecord};
+use crate::identity::session::store::{self as store, CheckRecord};
 use crate::infra::db::Db;
 use std::{collections::HashMap, sync::Arc};
 use tokio::sync::{Semaphore, mpsc, oneshot};

@@ -121,7 +121,7 @@ pub async fn take(db: &Db, token: &str, purpose: Purpose, now: i64) -> Result<Op
 macro_rules! take_link {
     ($executor:expr, $token_hash:expr, $purpose:expr, $now:expr) => {{
         let purpose: &'static str = $purpose.into();
-        sqlx::query_as::<_, $crate::identity::email_links::Link>($crate::identity::email_links::TAKE)
+        sqlx::query_as::<_, $crate::identity::account::email_links::Link>($crate::identity::account::email_links::TAKE)
             .bind($token_hash)
             .bind(purpose)
             .bind($now)

@@ -4,13 +4,13 @@
 //! (single use, 24 hours) that ends that session and every other one, then leads to a new
 //! password.
 
-use super::{
-    email_links::{self, Purpose},
-    session_store::SessionRecord,
-    sessions::Novelty,
-    state::AppState,
-    types::{SignInMethod, device_label},
-    users,
+use crate::identity::{
+    account::email_links::{self, Purpose},
+    session::store::SessionRecord,
+    session::Novelty,
+    Identity,
+    model::{SignInMethod, device_label},
+    account::users,
 };
 use crate::infra::{
     mail::{Mail, escape},
@@ -19,7 +19,7 @@ use crate::infra::{
 
 /// Sends the sign-in alert for the session just started (the mail goes in the background: the
 /// sign-in does not wait for it).
-pub async fn sign_in(state: &AppState, session: &SessionRecord, novelty: Novelty) -> Result<(), sqlx::Error> {
+pub async fn sign_in(state: &Identity, session: &SessionRecord, novelty: Novelty) -> Result<(), sqlx::Error> {
     let Some(user) = users::find(&state.db, session.user_id).await? else { return Ok(()) };
     let token = email_links::create(&state.db, &email_links::NewLink::for_session(user.id, Purpose::NotMe, &session.id), state.clock.now_ms()).await?;
     let link = format!("{}{}?token={token}", state.config.public_origin(), routes::NOT_ME);
@@ -28,7 +28,7 @@ pub async fn sign_in(state: &AppState, session: &SessionRecord, novelty: Novelty
         (true, false) => "a new device",
         _ => "a new country",
     };
-    let place = session.location.as_deref().unwrap_or(super::geo::UNKNOWN_LOCATION);
+    let place = session.location.as_deref().unwrap_or(crate::identity::client::geo::UNKNOWN_LOCATION);
     let lines = [
         format!("Device: {}", device_label(session.browser.as_deref(), session.os.as_deref())),
         format!("Place: {place} (IP address {})", session.ip),

@@ -2,7 +2,7 @@
 //! header (read with uap-core's regexes by the `ua-parser` crate) and, where they agree with it,
 //! User-Agent Client Hints.
 
-use super::types::DeviceKind;
+use crate::identity::model::DeviceKind;
 use std::{borrow::Cow, sync::LazyLock};
 
 /// Compiled on first use (about 0.2 s and 25–40 MB in a release build). The regexes are vendored
@@ -308,7 +308,7 @@ pub fn clip(value: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::types::device_label;
+    use crate::identity::model::device_label;
 
     fn label(ua: &str) -> String {
         let d = parse(ua, &ClientHints::default());
@@ -382,7 +382,7 @@ mod tests {
     /// browser and OS must be what uap-core's reference says, in our words, for 95 % of them.
     #[test]
     fn agrees_with_the_reference_corpus() {
-        let corpus = include_str!("../../tests/fixtures/user-agents.tsv");
+        let corpus = include_str!("../../../tests/fixtures/user-agents.tsv");
         let mut total = 0;
         let mut misses = Vec::new();
         for line in corpus.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {

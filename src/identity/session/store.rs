@@ -2,7 +2,7 @@
 //! The store alone inserts sessions — the app, the tests and the benchmarks all go through
 //! [`insert_many`] — so a change of columns breaks at compile or test time, not in a benchmark.
 
-use super::events::NewEvent;
+use crate::identity::security_log::NewEvent;
 use crate::{db_read, db_write, infra::db::Db, insert_event};
 
 /// When a session was last used and when it ends: what every rule about it reads.

@@ -2,10 +2,10 @@
 //! is told on its next request) and records security events, all in one transaction. The owner
 //! check is part of the `DELETE` itself, so someone else's session is simply not there.
 
-use super::{
-    email_links::Purpose,
-    events::{NewEvent, Origin},
-    types::{EndReason, EventKind, device_label},
+use crate::identity::{
+    account::email_links::Purpose,
+    security_log::{NewEvent, Origin},
+    model::{EndReason, EventKind, device_label},
 };
 use crate::{db_read, db_write, infra::db::Db, insert_event};
 
@@ -179,7 +179,7 @@ pub async fn purge_expired(db: &Db, now: i64, batch: i64) -> Result<Vec<Ended>, 
 /// Sets a new password hash and, when `keep` is given, ends every other session of the user,
 /// in one transaction: a log-in that checked the old password either committed its session
 /// before (and it is ended here) or finds the hash changed and creates nothing
-/// (see [`super::session_store::insert`]).
+/// (see [`crate::identity::session::store::insert`]).
 pub async fn change_password(
     db: &Db,
     user_id: i64,

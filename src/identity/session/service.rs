@@ -2,22 +2,20 @@
 //! some or all. The server is the only authority; the cache (when on) is invalidated before
 //! any ending returns.
 
-mod account;
-
-pub use super::novelty::{Novelty, country, is_new_country};
-use super::{
-    batch::CheckBatcher,
-    fleet::Fleet,
-    cache::{Lookup, SessionCache},
-    device::{self, ClientInfo},
-    endings::{self, Ended, Ending, Record},
-    events::{self, NewEvent, Origin},
-    geo::GeoIp,
-    session_store::{self as store, CheckRecord, SessionRecord, SessionTimes},
-    live::{Change, LiveEvent, LiveHub},
-    signal::EndingSignal,
-    token::SessionToken,
-    types::{EndReason, EventKind, SignInMethod},
+pub use crate::identity::sign_in::novelty::{Novelty, country, is_new_country};
+use crate::identity::{
+    session::check::batch::CheckBatcher,
+    session::check::fleet::Fleet,
+    session::check::cache::{Lookup, SessionCache},
+    client::device::{self, ClientInfo},
+    session::endings::{self, Ended, Ending, Record},
+    security_log::{self, NewEvent, Origin},
+    client::geo::GeoIp,
+    session::store::{self as store, CheckRecord, SessionRecord, SessionTimes},
+    session::hub::{Change, LiveEvent, LiveHub},
+    session::check::signal::EndingSignal,
+    session::token::SessionToken,
+    model::{EndReason, EventKind, SignInMethod},
 };
 use crate::infra::{
     clock::{Clock, Millis, duration_ms},
@@ -48,7 +46,7 @@ pub enum Checked {
 }
 
 pub struct SessionService {
-    db: Db,
+    pub(crate) db: Db,
     clock: Arc<dyn Clock>,
     geo: Arc<GeoIp>,
     cache: Option<Arc<SessionCache>>,
@@ -155,7 +153,7 @@ impl SessionService {
         let absolute = now.saturating_add(self.max_ms);
         // A new account has nothing to compare with: only sign-ins can be new.
         let novelty = if kind == EventKind::SignedIn {
-            let places = events::sign_in_places(&self.db, user_id, PLACES_COMPARED).await?;
+            let places = security_log::sign_in_places(&self.db, user_id, PLACES_COMPARED).await?;
             Novelty { new_device: !known_device, new_country: is_new_country(&location, &places) }
         } else {
             Novelty::default()
@@ -312,7 +310,7 @@ impl SessionService {
 
     /// After sessions ended (their delete committed): the cache forgets them, other processes
     /// on the same SQLite file are told, and so are the open event streams (every server's).
-    pub(super) async fn ended(&self, reason: EndReason, ended: &[Ended]) {
+    pub(crate) async fn ended(&self, reason: EndReason, ended: &[Ended]) {
         self.revoke(ended.iter().map(|e| e.id.as_str()).collect()).await;
         let events = ended
             .iter()
@@ -330,7 +328,7 @@ impl SessionService {
     /// Sessions whose cached checks must go, everywhere: this server's cache forgets them,
     /// other processes on the same SQLite file are told, and (Postgres) this returns only once
     /// no other server can answer from a cache that still has them.
-    pub(super) async fn revoke(&self, ids: Vec<&str>) {
+    pub(crate) async fn revoke(&self, ids: Vec<&str>) {
         if ids.is_empty() {
             return;
         }
@@ -380,7 +378,7 @@ impl SessionService {
         Ok(())
     }
 
-    fn ending<'a>(&self, reason: EndReason, actor: &'a AuthSession, event: NewEvent) -> Ending<'a> {
+    pub(crate) fn ending<'a>(&self, reason: EndReason, actor: &'a AuthSession, event: NewEvent) -> Ending<'a> {
         Ending { reason, by: Some(&actor.id), at: event.at, record: Record::Once(event) }
     }
 
@@ -413,7 +411,7 @@ impl SessionService {
 
     /// The idle time that applies to a session: the account's auto sign-out, never longer than
     /// the server's idle timeout.
-    fn idle(&self, account: Option<i64>) -> Millis {
+    pub(crate) fn idle(&self, account: Option<i64>) -> Millis {
         account.map_or(self.idle_ms, |limit| limit.min(self.idle_ms))
     }
 
@@ -463,7 +461,7 @@ impl SessionService {
 
 /// How many of the account's latest sign-ins a new one's country is compared with.
 const PLACES_COMPARED: i64 = 500;
-const DAY_MS: Millis = 24 * 3600 * 1000;
+pub(crate) const DAY_MS: Millis = 24 * 3600 * 1000;
 
 /// A session just begun: its cookie's token, the row as stored, and what was new about it.
 pub struct Started {

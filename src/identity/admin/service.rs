@@ -4,12 +4,12 @@
 //! reason, not who), goes into the admin log, and drops the ended sessions from the cache
 //! before it returns.
 
-use super::{
-    admins::{self, NewLogEntry},
-    endings::{self, Ending, Record},
-    events::{NewEvent, Origin},
-    sessions::SessionService,
-    types::{EndReason, EventKind},
+use crate::identity::{
+    admin::store::{self, NewLogEntry},
+    session::endings::{self, Ending, Record},
+    security_log::{NewEvent, Origin},
+    session::SessionService,
+    model::{EndReason, EventKind},
 };
 use crate::infra::db::Db;
 use std::time::Duration;
@@ -57,7 +57,7 @@ impl SessionService {
     }
 
     async fn log(&self, actor: &Actor, target: Option<&Target>, action: &'static str, why: &str, detail: String) -> Result<(), sqlx::Error> {
-        admins::record(
+        store::record(
             self.db(),
             &NewLogEntry {
                 admin_user_id: actor.user_id,
@@ -120,9 +120,9 @@ impl SessionService {
 
 /// The account with this email, as an action's target.
 pub async fn target_by_email(db: &Db, email: &str) -> Result<Option<Target>, sqlx::Error> {
-    Ok(super::users::find_by_email(db, email).await?.map(|u| Target { user_id: u.id, email: u.email }))
+    Ok(crate::identity::account::users::find_by_email(db, email).await?.map(|u| Target { user_id: u.id, email: u.email }))
 }
 
 pub async fn target_by_id(db: &Db, user_id: i64) -> Result<Option<Target>, sqlx::Error> {
-    Ok(super::users::find(db, user_id).await?.map(|u| Target { user_id: u.id, email: u.email }))
+    Ok(crate::identity::account::users::find(db, user_id).await?.map(|u| Target { user_id: u.id, email: u.email }))
 }

@@ -1,10 +1,10 @@
 //! The security events log: what happened to an account, from where. Written by the identity
 //! layer in the same transaction as what it records; read by the activity page.
 
-use super::{
-    device::{self, ClientInfo},
-    geo::GeoIp,
-    types::{EventKind, EventView, device_label},
+use crate::identity::{
+    client::device::{self, ClientInfo},
+    client::geo::GeoIp,
+    model::{EventKind, EventView, device_label},
 };
 use crate::{db_read, infra::db::Db};
 
@@ -62,8 +62,8 @@ pub const INSERT_EVENT: &str = "INSERT INTO security_events \
 #[macro_export]
 macro_rules! insert_event {
     ($executor:expr, $event:expr) => {{
-        let e: &$crate::identity::events::NewEvent = $event;
-        sqlx::query($crate::identity::events::INSERT_EVENT)
+        let e: &$crate::identity::security_log::NewEvent = $event;
+        sqlx::query($crate::identity::security_log::INSERT_EVENT)
             .bind(e.user_id)
             .bind(e.kind.as_str())
             .bind(e.session_id.as_deref())
