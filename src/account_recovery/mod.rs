@@ -4,6 +4,4 @@
 //! are moved into a cookie at once (`identity::web::layer::email_link_from_url`).
 
 pub mod api;
-#[cfg(feature = "ssr")]
-mod mails;
 pub mod pages;

@@ -26,15 +26,13 @@ pub struct ActivityPage {
 
 #[server(endpoint = "security_activity")]
 pub async fn security_activity(page: Option<u32>) -> Result<ActivityPage, AppError> {
-    use crate::identity::{web::caller as context, security_log as events};
-    let state = context::state()?;
-    let auth = context::auth()?;
+    let me = crate::identity::web::caller::SignedIn::get()?;
     let page = page.unwrap_or(1).clamp(1, 10_000);
     // One more than a page: whether there is an older page.
-    let mut found = events::list(&state.db, auth.user_id, PAGE_SIZE + 1, i64::from(page - 1) * PAGE_SIZE).await?;
+    let mut found = me.identity.security_log.page(me.session.user_id, PAGE_SIZE + 1, i64::from(page - 1) * PAGE_SIZE).await?;
     let has_older = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
-    Ok(ActivityPage { events: found, now: state.clock.now_ms(), page, has_older })
+    Ok(ActivityPage { events: found, now: me.identity.clock.now_ms(), page, has_older })
 }
 
 fn page_link(page: u32) -> String {

@@ -9,15 +9,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    identity::{
-        admin::{Actor, Target, target_by_id},
-        admin::store as admins, web::caller as context, session::store as session_store,
-        session::AuthSession,
-        Identity,
-        account::totp,
-        model::SignInMethod,
-        account::users,
-    },
+    identity::{admin::UserSummary, web::caller::SignedIn},
     infra::{
         flash::{Kind, Message},
         routes,
@@ -98,77 +90,44 @@ impl AdminNotice {
 
 /// The caller, if an administrator; otherwise the same answer as an unknown function.
 #[cfg(feature = "ssr")]
-async fn require_admin() -> Result<(Identity, AuthSession), AppError> {
-    let state = context::state()?;
-    let auth = context::auth().map_err(|_| AppError::NotFound)?;
-    if !admins::is_admin(&state.db, auth.user_id).await? {
+async fn require_admin() -> Result<SignedIn, AppError> {
+    let me = SignedIn::get().map_err(|_| AppError::NotFound)?;
+    if !me.identity.admin.is_admin(me.session.user_id).await? {
         return Err(AppError::NotFound);
     }
-    Ok((state, auth))
-}
-
-/// Before an administrative action: a recent password, a session that used the second factor
-/// if the administrator has one, and a reason. The action's actor and its reason.
-#[cfg(feature = "ssr")]
-async fn authorize(state: &Identity, auth: &AuthSession, password: Option<String>, reason: &str) -> Result<(Actor, String), AppError> {
-    context::require_recent_password(state, auth, password).await?;
-    if totp::is_on(&state.db, auth.user_id).await? {
-        let method = session_store::find(&state.db, &auth.id).await?.map(|s| SignInMethod::parse(&s.method));
-        if matches!(method, None | Some(SignInMethod::Password)) {
-            return Err(AppError::SecondFactorRequired);
-        }
-    }
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::ReasonRequired);
-    }
-    let client = context::client()?;
-    let email = users::find(&state.db, auth.user_id).await?.ok_or(AppError::SignedOut)?.email;
-    let actor = Actor {
-        user_id: Some(auth.user_id),
-        name: email,
-        session_id: Some(auth.id.clone()),
-        origin: state.sessions.origin(&client),
-    };
-    Ok((actor, reason.to_owned()))
+    Ok(me)
 }
 
 #[cfg(feature = "ssr")]
-fn row(u: admins::UserSummary) -> UserRow {
+fn row(u: UserSummary) -> UserRow {
     UserRow { id: u.id, email: u.email, created_at: u.created_at, suspended: u.suspended_at.is_some(), sessions: u.sessions }
 }
 
 #[cfg(feature = "ssr")]
-async fn target(state: &Identity, user_id: i64) -> Result<Target, AppError> {
-    target_by_id(&state.db, user_id).await?.ok_or(AppError::NotFound)
-}
-
-#[cfg(feature = "ssr")]
-fn back_to_user(state: &Identity, user_id: i64, notice: AdminNotice, count: usize) {
+fn back_to_user(me: &SignedIn, user_id: i64, notice: AdminNotice, count: usize) {
     let message = Message::new(Kind::Notice, notice.into(), Some(count as u64));
-    leptos_axum::redirect(&state.messages.redirect(&routes::admin_user(user_id), &message));
+    leptos_axum::redirect(&me.identity.messages.redirect(&routes::admin_user(user_id), &message));
 }
 
 #[server(endpoint = "admin/overview")]
 pub async fn overview() -> Result<ConsoleGlance, AppError> {
-    let (state, auth) = require_admin().await?;
-    let now = state.clock.now_ms();
-    let g = admins::glance(&state.db, now).await?;
+    let me = require_admin().await?;
+    let g = me.identity.admin.glance().await?;
     Ok(ConsoleGlance {
         users: g.users,
         sessions: g.sessions,
         sign_ins: g.sign_ins,
         failures: g.failures,
-        now,
-        reauth_due: context::reauth_due(&state, &auth),
+        now: me.identity.clock.now_ms(),
+        reauth_due: me.identity.accounts.reauth_due(&me.session),
     })
 }
 
 #[server(endpoint = "admin/users")]
 pub async fn search_users(query: String, page: Option<u32>) -> Result<UserSearch, AppError> {
-    let (state, _) = require_admin().await?;
+    let me = require_admin().await?;
     let page = page.unwrap_or(1).clamp(1, 10_000);
-    let mut found = admins::search(&state.db, &query, PAGE_SIZE + 1, i64::from(page - 1) * PAGE_SIZE).await?;
+    let mut found = me.identity.admin.search(&query, PAGE_SIZE + 1, i64::from(page - 1) * PAGE_SIZE).await?;
     let has_more = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
     Ok(UserSearch { users: found.into_iter().map(row).collect(), page, has_more })
@@ -176,17 +135,16 @@ pub async fn search_users(query: String, page: Option<u32>) -> Result<UserSearch
 
 #[server(endpoint = "admin/user")]
 pub async fn user_detail(user_id: i64) -> Result<AccountDetail, AppError> {
-    let (state, auth) = require_admin().await?;
-    let now = state.clock.now_ms();
-    let user = admins::summary(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
-    let sessions = crate::sessions::api::views(&state, user_id, None).await?;
-    let mut events = crate::identity::security_log::list(&state.db, user_id, 20, 0).await?;
-    events.truncate(20);
+    let me = require_admin().await?;
+    let now = me.identity.clock.now_ms();
+    let user = me.identity.admin.summary(user_id).await?.ok_or(AppError::NotFound)?;
+    let sessions = crate::sessions::api::views(&me.identity, user_id, None).await?;
+    let events = me.identity.security_log.page(user_id, 20, 0).await?;
     Ok(AccountDetail {
         user: row(user),
         sessions,
         activity: ActivityPage { events, now, page: 1, has_older: false },
-        reauth_due: context::reauth_due(&state, &auth),
+        reauth_due: me.identity.accounts.reauth_due(&me.session),
     })
 }
 
@@ -198,48 +156,41 @@ pub async fn end_user_sessions(
     reason: String,
     password: Option<String>,
 ) -> Result<usize, AppError> {
-    let (state, auth) = require_admin().await?;
-    let target = target(&state, user_id).await?;
-    let (actor, reason) = authorize(&state, &auth, password, &reason).await?;
-    let n = state.sessions.admin_end(&actor, &target, session.as_deref().filter(|s| !s.is_empty()), &reason).await?;
-    back_to_user(&state, user_id, AdminNotice::SessionsEnded, n);
+    let me = require_admin().await?;
+    let session = session.as_deref().filter(|s| !s.is_empty());
+    let n = me.identity.admin.end_sessions(&me.session, &me.client, password, &reason, user_id, session).await?;
+    back_to_user(&me, user_id, AdminNotice::SessionsEnded, n);
     Ok(n)
 }
 
 /// Suspends an account (`suspend` = "on") or lifts its suspension.
 #[server(endpoint = "admin/suspend")]
 pub async fn set_suspension(user_id: i64, suspend: Option<String>, reason: String, password: Option<String>) -> Result<usize, AppError> {
-    let (state, auth) = require_admin().await?;
-    let target = target(&state, user_id).await?;
-    if target.user_id == auth.user_id {
-        return Err(AppError::BadRequest);
-    }
-    let (actor, reason) = authorize(&state, &auth, password, &reason).await?;
+    let me = require_admin().await?;
     let suspend = suspend.is_some();
-    let n = state.sessions.set_suspended(&actor, &target, suspend, &reason).await?;
-    back_to_user(&state, user_id, if suspend { AdminNotice::Suspended } else { AdminNotice::Reinstated }, n);
+    let n = me.identity.admin.suspend(&me.session, &me.client, password, &reason, user_id, suspend).await?;
+    back_to_user(&me, user_id, if suspend { AdminNotice::Suspended } else { AdminNotice::Reinstated }, n);
     Ok(n)
 }
 
 /// Ends every session of every account but this one (after a breach).
 #[server(endpoint = "admin/sign_out_everyone")]
 pub async fn sign_out_everyone(confirmation: String, reason: String, password: Option<String>) -> Result<usize, AppError> {
-    let (state, auth) = require_admin().await?;
+    let me = require_admin().await?;
     if confirmation.trim() != EVERYONE_CONFIRMATION {
         return Err(AppError::ConfirmationMismatch);
     }
-    let (actor, reason) = authorize(&state, &auth, password, &reason).await?;
-    let n = state.sessions.sign_out_everyone(&actor, &reason).await?;
+    let n = me.identity.admin.sign_out_all(&me.session, &me.client, password, &reason).await?;
     let message = Message::new(Kind::Notice, AdminNotice::EveryoneSignedOut.into(), Some(n as u64));
-    leptos_axum::redirect(&state.messages.redirect(routes::ADMIN, &message));
+    leptos_axum::redirect(&me.identity.messages.redirect(routes::ADMIN, &message));
     Ok(n)
 }
 
 #[server(endpoint = "admin/log")]
 pub async fn admin_log(page: Option<u32>) -> Result<(Vec<LogLine>, bool, i64), AppError> {
-    let (state, _) = require_admin().await?;
+    let me = require_admin().await?;
     let page = page.unwrap_or(1).clamp(1, 10_000);
-    let mut lines = admins::log(&state.db, PAGE_SIZE + 1, i64::from(page - 1) * PAGE_SIZE).await?;
+    let mut lines = me.identity.admin.log_page(PAGE_SIZE + 1, i64::from(page - 1) * PAGE_SIZE).await?;
     let has_more = lines.len() as i64 > PAGE_SIZE;
     lines.truncate(PAGE_SIZE as usize);
     let lines = lines
@@ -254,5 +205,5 @@ pub async fn admin_log(page: Option<u32>) -> Result<(Vec<LogLine>, bool, i64), A
             at: l.created_at,
         })
         .collect();
-    Ok((lines, has_more, state.clock.now_ms()))
+    Ok((lines, has_more, me.identity.clock.now_ms()))
 }

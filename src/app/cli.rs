@@ -3,15 +3,16 @@
 //! running servers on their very next request: on Postgres they check the database, on SQLite
 //! the shared endings signal empties their caches (`identity::session::check::signal`).
 
-use crate::app::state::AppState;
 use crate::{
+    app::state::AppState,
     identity::{
-        admin::{Actor, target_by_email},
-        admin::store as admins,
+        admin::Actor,
         model::{SignInMethod, device_label},
-        account::users,
     },
-    infra::config::{AdminCommand, Command, SessionsCommand},
+    infra::{
+        config::{AdminCommand, Command, SessionsCommand},
+        error::AppError,
+    },
 };
 use std::{fmt::Write, process::ExitCode};
 
@@ -34,28 +35,28 @@ fn utc(ms: i64) -> String {
 }
 
 async fn execute(state: &AppState, command: Command) -> Result<String, String> {
-    let db = &state.db;
-    let fail = |e: sqlx::Error| format!("database: {e}");
+    let fail = |e: AppError| format!("{e}");
+    let fail_db = |e: sqlx::Error| format!("database: {e}");
+    let no_account = |email: &str| format!("no account with the email {email}");
+    let admin = &state.admin;
     let mut out = String::new();
     match command {
         Command::Admin { action: AdminCommand::Grant { email } } => {
-            let user = users::find_by_email(db, &email).await.map_err(fail)?.ok_or(format!("no account with the email {email}"))?;
-            let new = admins::grant(db, user.id, state.clock.now_ms()).await.map_err(fail)?;
-            let _ = writeln!(out, "{} {} an administrator", user.email, if new { "is now" } else { "was already" });
+            let (email, new) = admin.grant(&email).await.map_err(fail)?.ok_or_else(|| no_account(&email))?;
+            let _ = writeln!(out, "{email} {} an administrator", if new { "is now" } else { "was already" });
         }
         Command::Admin { action: AdminCommand::Revoke { email } } => {
-            let user = users::find_by_email(db, &email).await.map_err(fail)?.ok_or(format!("no account with the email {email}"))?;
-            let was = admins::revoke(db, user.id).await.map_err(fail)?;
-            let _ = writeln!(out, "{} {} an administrator", user.email, if was { "is no longer" } else { "was not" });
+            let (email, was) = admin.revoke(&email).await.map_err(fail)?.ok_or_else(|| no_account(&email))?;
+            let _ = writeln!(out, "{email} {} an administrator", if was { "is no longer" } else { "was not" });
         }
         Command::Admin { action: AdminCommand::List } => {
-            for (email, granted) in admins::list(db).await.map_err(fail)? {
+            for (email, granted) in admin.list().await.map_err(fail)? {
                 let _ = writeln!(out, "{email}\tsince {}", utc(granted));
             }
         }
         Command::Sessions { action: SessionsCommand::List { user } } => {
-            let account = users::find_by_email(db, &user).await.map_err(fail)?.ok_or(format!("no account with the email {user}"))?;
-            for s in state.sessions.list(account.id).await.map_err(fail)? {
+            let account = admin.target_by_email(&user).await.map_err(fail)?.ok_or_else(|| no_account(&user))?;
+            for s in state.sessions.list(account.user_id).await.map_err(fail_db)? {
                 let _ = writeln!(
                     out,
                     "{}\t{}\t{}\t{}\tsigned in {}\tlast active {}\t{}",
@@ -70,12 +71,12 @@ async fn execute(state: &AppState, command: Command) -> Result<String, String> {
             }
         }
         Command::Sessions { action: SessionsCommand::End { user: Some(user), reason, .. } } => {
-            let target = target_by_email(db, &user).await.map_err(fail)?.ok_or(format!("no account with the email {user}"))?;
-            let n = state.sessions.admin_end(&Actor::operator(), &target, None, reason.trim()).await.map_err(fail)?;
+            let target = admin.target_by_email(&user).await.map_err(fail)?.ok_or_else(|| no_account(&user))?;
+            let n = admin.admin_end(&Actor::operator(), &target, None, reason.trim()).await.map_err(fail_db)?;
             let _ = writeln!(out, "ended {n} session(s) of {}", target.email);
         }
         Command::Sessions { action: SessionsCommand::End { user: None, reason, .. } } => {
-            let n = state.sessions.sign_out_everyone(&Actor::operator(), reason.trim()).await.map_err(fail)?;
+            let n = admin.sign_out_everyone(&Actor::operator(), reason.trim()).await.map_err(fail_db)?;
             let _ = writeln!(out, "ended {n} session(s)");
         }
     }

@@ -61,11 +61,9 @@ pub struct Account {
 
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Account, AppError> {
-    use crate::identity::{admin::store as admins, web::caller as context, account::users};
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let user = users::find(&state.db, auth.user_id).await?.ok_or(AppError::SignedOut)?;
-    Ok(Account { email: user.email, admin: admins::is_admin(&state.db, auth.user_id).await? })
+    let me = crate::identity::web::caller::SignedIn::get()?;
+    let (email, admin) = me.identity.admin.whoami(me.session.user_id).await?;
+    Ok(Account { email, admin })
 }
 
 #[component]

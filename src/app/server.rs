@@ -5,7 +5,6 @@ use crate::app::state::AppState;
 use super::{App, shell};
 use crate::{
     identity::{
-        account::passkeys::Passkeys,
         web::layer::{admin_gate, email_link_from_url, session_layer},
     },
     infra::{
@@ -38,10 +37,9 @@ use tower_http::{
 const MAX_BODY: usize = 64 * 1024;
 
 /// Values every Leptos render and server function can reach through context.
-fn leptos_context(state: AppState, passkeys: Arc<Passkeys>) -> impl Fn() + Clone + Send + Sync + 'static {
+fn leptos_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         provide_context(state.identity.clone());
-        provide_context(passkeys.clone());
         provide_context(state.messages.clone());
         if let Some(nonce) = use_context::<Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {
             provide_context(leptos::nonce::Nonce::from_value(nonce.0));
@@ -73,8 +71,7 @@ pub fn app(state: AppState) -> Router {
     let routes = routes();
     let options = state.leptos_options.clone();
     let shell_options = options.clone();
-    let passkeys = Arc::new(Passkeys::new(&state.config));
-    let context = leptos_context(state.clone(), passkeys);
+    let context = leptos_context(state.clone());
     let fallback_context = context.clone();
     let fn_context = context.clone();
 
@@ -94,15 +91,15 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .route(routes::EVENTS, get(crate::live::events))
-        .route(&routes::session_row("{id}"), get(crate::live::session_row))
-        .route(routes::SESSION_ROWS, get(crate::live::session_rows))
+        .route(&routes::session_row("{id}"), get(crate::sessions::fragments::session_row))
+        .route(routes::SESSION_ROWS, get(crate::sessions::fragments::session_rows))
         .route(routes::OLD_ACTIVE_SESSIONS[0], get(|| async { Redirect::permanent(routes::ACTIVE_SESSIONS) }))
         .route(routes::OLD_ACTIVE_SESSIONS[1], get(|| async { Redirect::permanent(routes::ACTIVE_SESSIONS) }))
         .fallback(leptos_axum::render_app_async_with_context(fallback_context, move || shell(options.clone())))
-        .layer(from_fn_with_state(state.clone(), admin_gate))
+        .layer(from_fn_with_state(state.identity.clone(), admin_gate))
         .layer(from_fn_with_state(state.messages.clone(), forms::server_fn_answers))
-        .layer(from_fn_with_state(state.clone(), session_layer))
-        .layer(from_fn_with_state(state.clone(), email_link_from_url));
+        .layer(from_fn_with_state(state.identity.clone(), session_layer))
+        .layer(from_fn_with_state(state.identity.clone(), email_link_from_url));
 
     let site = state.config.site_root.clone();
     let assets = Router::new()

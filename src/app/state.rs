@@ -2,7 +2,11 @@
 //! configuration.
 
 use crate::identity::{
-    Identity, Services,
+    Core, Identity, Services,
+    account::{Accounts, Passkeys, TwoFactor},
+    admin::Administration,
+    security_log::SecurityLog,
+    sign_in::SignIn,
     web::cookie::CookieJar,
     account::credentials::{Budgets, Credentials},
     client::geo::GeoIp,
@@ -39,6 +43,8 @@ impl std::ops::Deref for AppState {
 pub struct AppStateInner {
     pub leptos_options: LeptosOptions,
     pub identity: Identity,
+    /// The database, for the operator's commands, the clean-up and the tests.
+    pub db: Db,
 }
 
 /// The identity services' fields read straight through the app state (`state.sessions`).
@@ -138,18 +144,38 @@ impl AppState {
             Mailer::new(config.smtp_url.as_deref(), config.mail_outbox.clone(), &config.mail_from()).map_err(StartError::Config)?,
         );
         let messages = Arc::new(Messages::new(db.shared_key("messages").await.map_err(DbOpenError::Connect)?, clock.clone()));
+        let config = Arc::new(config);
+        let core = Core { db: db.clone(), clock: clock.clone(), config: config.clone(), geo };
+        let accounts = Arc::new(Accounts::new(core.clone(), credentials.clone(), sessions.clone()));
+        let two_factor = Arc::new(TwoFactor::new(core.clone(), credentials.clone(), accounts.clone()));
+        let passkeys = Arc::new(Passkeys::new(core.clone(), accounts.clone()));
+        let sign_in = Arc::new(SignIn {
+            core: core.clone(),
+            sessions: sessions.clone(),
+            credentials: credentials.clone(),
+            accounts: accounts.clone(),
+            two_factor: two_factor.clone(),
+            passkeys: passkeys.clone(),
+            mailer: mailer.clone(),
+            messages: messages.clone(),
+        });
+        let admin = Arc::new(Administration::new(core.clone(), sessions.clone(), accounts.clone(), two_factor.clone()));
         let identity = Identity(Arc::new(Services {
-            config: Arc::new(config),
-            db,
+            config,
             clock,
-            geo,
-            sessions,
             cookies,
-            credentials,
-            messages,
             mailer,
+            messages,
             live,
+            sessions,
+            credentials,
+            accounts,
+            two_factor,
+            passkeys,
+            sign_in,
+            admin,
+            security_log: Arc::new(SecurityLog::new(db.clone())),
         }));
-        Ok(AppState(Arc::new(AppStateInner { leptos_options, identity })))
+        Ok(AppState(Arc::new(AppStateInner { leptos_options, identity, db })))
     }
 }

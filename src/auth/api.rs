@@ -1,5 +1,5 @@
-//! Server functions for accounts. Thin: check the caller, call the identity services, map
-//! errors. Each also works as a plain HTML form post: on success it redirects where the person
+//! Server functions for accounts. Thin: take the caller, call one identity service, map the
+//! answer. Each also works as a plain HTML form post: on success it redirects where the person
 //! should land; errors go back to the form's page (see `infra::forms`).
 
 use crate::infra::error::AppError;
@@ -7,7 +7,11 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    identity::{web::caller as context, account::passwords, account::totp, model::{EndReason, EventKind, SignInMethod}},
+    identity::{
+        model::EndReason,
+        sign_in::SignUp,
+        web::caller::{Caller, SignedIn},
+    },
     infra::routes,
 };
 
@@ -65,66 +69,36 @@ impl SignupNotice {
     }
 }
 
-/// The longest email address anyone can have (RFC 5321's path limit).
-#[cfg(feature = "ssr")]
-pub const MAX_EMAIL: usize = 254;
-
-#[cfg(feature = "ssr")]
-pub fn check_email(email: &str) -> Result<(), AppError> {
-    let email = email.trim();
-    if email.len() > MAX_EMAIL || !email_address::EmailAddress::is_valid(email) {
-        return Err(AppError::InvalidEmail);
-    }
-    Ok(())
-}
-
 #[server(endpoint = "signup")]
 pub async fn signup(email: String, password: String) -> Result<(), AppError> {
-    let state = context::state()?;
-    let client = context::client()?;
-    check_email(&email)?;
-    passwords::check_new(&password)?;
-    let hash = state.credentials.new_account_hash(password, &client, state.config.signup_max_per_ip).await?;
-    if state.mailer.is_configured() {
-        // Whether the address is new or taken, the same answer after the same work: an email
-        // to it (ASVS 6.3.8). The account is made when the link in it is followed.
-        state.credentials.count_mail(&email, &client, state.config.signup_max_per_ip).await?;
-        super::mails::send_sign_up(&state, email.trim().to_owned(), hash);
-        leptos_axum::redirect(&state.messages.redirect(routes::SIGNUP, &SignupNotice::CheckEmail.message()));
-        return Ok(());
+    let caller = Caller::get()?;
+    let sign_in = &caller.identity.sign_in;
+    match sign_in.sign_up(&caller.browser(), &email, password, routes::HOME.to_owned()).await? {
+        SignUp::Landed(landing) => {
+            caller.land(landing);
+        }
+        SignUp::CheckEmail => {
+            leptos_axum::redirect(&caller.identity.messages.redirect(routes::SIGNUP, &SignupNotice::CheckEmail.message()));
+        }
     }
-    let now = state.clock.now_ms();
-    let user_id = crate::identity::account::users::create(&state.db, &email, &hash, now).await?.ok_or(AppError::EmailTaken)?;
-    context::start_session(&state, user_id, &hash, EventKind::SignedUp, SignInMethod::Password).await?;
-    leptos_axum::redirect(routes::HOME);
     Ok(())
 }
 
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    let state = context::state()?;
-    let client = context::client()?;
-    if email.len() > MAX_EMAIL {
-        return Err(AppError::BadCredentials);
-    }
-    let device = context::device_token(&state);
-    let user = state.credentials.log_in(&email, password, &client, device.as_deref()).await?;
-    if totp::is_on(&state.db, user.id).await? {
-        // No session yet: the second factor decides.
-        let second_step = context::begin_second_factor(&state, &user).await?;
-        leptos_axum::redirect(second_step);
-        return Ok(());
-    }
-    context::start_session(&state, user.id, &user.password_hash, EventKind::SignedIn, SignInMethod::Password).await?;
-    let target = next.as_deref().and_then(routes::local_path).unwrap_or(routes::HOME);
-    leptos_axum::redirect(target);
+    let caller = Caller::get()?;
+    let then = next.as_deref().and_then(routes::local_path).unwrap_or(routes::HOME).to_owned();
+    let landing = caller.identity.sign_in.log_in(&caller.browser(), &email, password, then).await?;
+    caller.land(landing);
     Ok(())
 }
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let state = context::state()?;
-    context::log_out_here(&state).await.map(|_| ())
+    let caller = Caller::get()?;
+    let landing = caller.identity.sign_in.log_out(&caller.browser()).await?;
+    caller.land(landing);
+    Ok(())
 }
 
 #[server(endpoint = "change_password")]
@@ -133,27 +107,19 @@ pub async fn change_password(
     new_password: String,
     log_out_others: Option<String>,
 ) -> Result<(), AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
-    passwords::check_new(&new_password)?;
-    state.credentials.confirm(auth.user_id, current_password, &client).await?;
-    state.sessions.confirm_password(&auth).await?;
-    let hash = state.credentials.passwords.hash(new_password).await?;
+    let me = SignedIn::get()?;
     let end_others = log_out_others.is_some();
-    state.sessions.change_password(&auth, &hash, end_others, &client).await?;
+    me.identity.accounts.change_password(&me.session, &me.client, current_password, new_password, end_others).await?;
     let notice = if end_others { AccountNotice::PasswordChangedOthersEnded } else { AccountNotice::PasswordChanged };
-    leptos_axum::redirect(&state.messages.redirect(routes::ACCOUNT_SETTINGS, &notice.message()));
+    leptos_axum::redirect(&me.identity.messages.redirect(routes::ACCOUNT_SETTINGS, &notice.message()));
     Ok(())
 }
 
 #[server(endpoint = "delete_account")]
 pub async fn delete_account(password: String) -> Result<(), AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
-    state.credentials.confirm(auth.user_id, password, &client).await?;
-    state.sessions.delete_account(&auth, &client).await?;
-    context::leave_browser(&state, EndReason::AccountDeleted);
+    let caller = Caller::get()?;
+    let me = caller.clone().into_signed_in()?;
+    me.identity.accounts.delete(&me.session, &me.client, password).await?;
+    caller.land(me.identity.sign_in.leave(EndReason::AccountDeleted));
     Ok(())
 }

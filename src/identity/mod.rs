@@ -32,16 +32,54 @@ pub mod sign_in;
 pub mod web;
 
 #[cfg(feature = "ssr")]
-pub use services::{Identity, Services};
+pub use services::{Core, Identity, Services};
 
 #[cfg(feature = "ssr")]
 mod services {
     use super::{
-        account::credentials::Credentials, client::geo::GeoIp, session::{SessionService, hub::LiveHub},
+        account::{Accounts, Credentials, Passkeys, TwoFactor},
+        admin::Administration,
+        client::{device::ClientInfo, geo::GeoIp},
+        model::EventKind,
+        security_log::{NewEvent, Origin, SecurityLog},
+        session::{SessionService, hub::LiveHub},
+        sign_in::SignIn,
         web::cookie::CookieJar,
     };
-    use crate::infra::{clock::Clock, config::Config, db::Db, flash::Messages, mail::Mailer};
+    use crate::infra::{
+        clock::{Clock, Millis},
+        config::Config,
+        db::Db,
+        flash::Messages,
+        mail::Mailer,
+    };
     use std::sync::Arc;
+
+    /// What every service stands on: the database, the clock, the configuration and the place
+    /// finder. Cheap to clone.
+    #[derive(Clone)]
+    pub struct Core {
+        pub db: Db,
+        pub clock: Arc<dyn Clock>,
+        pub config: Arc<Config>,
+        pub geo: Arc<GeoIp>,
+    }
+
+    impl Core {
+        pub fn now(&self) -> Millis {
+            self.clock.now_ms()
+        }
+
+        /// Where a request came from, as events record it.
+        pub fn origin(&self, client: &ClientInfo) -> Origin {
+            Origin::of(client, &self.geo)
+        }
+
+        /// An event about `user_id`, happening now, from `client`.
+        pub fn event(&self, user_id: Option<i64>, kind: EventKind, client: &ClientInfo) -> NewEvent {
+            NewEvent::new(user_id, kind, self.origin(client), self.now())
+        }
+    }
 
     /// Every identity service, built once by the composition root (`app::state`) and handed to
     /// the session layer and to every server function. Cloned per request: one `Arc`.
@@ -57,17 +95,28 @@ mod services {
 
     pub struct Services {
         pub config: Arc<Config>,
-        pub db: Db,
         pub clock: Arc<dyn Clock>,
-        pub geo: Arc<GeoIp>,
-        pub sessions: Arc<SessionService>,
         pub cookies: CookieJar,
-        pub credentials: Arc<Credentials>,
         /// Email: SMTP, or the outbox folder.
         pub mailer: Arc<Mailer>,
-        /// The open event streams of this server (and, on Postgres, the others' notifications).
-        pub live: Arc<LiveHub>,
         /// Seals the messages shown after a redirect.
         pub messages: Arc<Messages>,
+        /// The open event streams of this server (and, on Postgres, the others' notifications).
+        pub live: Arc<LiveHub>,
+        pub sessions: Arc<SessionService>,
+        pub credentials: Arc<Credentials>,
+        pub accounts: Arc<Accounts>,
+        pub two_factor: Arc<TwoFactor>,
+        pub passkeys: Arc<Passkeys>,
+        pub sign_in: Arc<SignIn>,
+        pub admin: Arc<Administration>,
+        pub security_log: Arc<SecurityLog>,
+    }
+
+    impl Services {
+        /// The database, for the operator's commands and the tests (features never touch it).
+        pub fn db(&self) -> &Db {
+            self.sessions.db()
+        }
     }
 }

@@ -28,6 +28,12 @@ impl DeviceKind {
     }
 }
 
+/// The longest name a session may be given.
+pub const MAX_SESSION_NAME: usize = 40;
+
+/// The longest name a passkey may have.
+pub const MAX_PASSKEY_NAME: usize = 40;
+
 /// "Chrome on macOS", "Firefox", or "Unknown browser".
 pub fn device_label(browser: Option<&str>, os: Option<&str>) -> String {
     match (browser, os) {

@@ -206,7 +206,7 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        super::context::internal(format_args!("database: {e}"))
+        super::response::internal(format_args!("database: {e}"))
     }
 }
 

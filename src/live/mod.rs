@@ -23,4 +23,4 @@ pub mod browser;
 mod stream;
 
 #[cfg(feature = "ssr")]
-pub use stream::{events, session_row, session_rows};
+pub use stream::events;

@@ -1,22 +1,16 @@
-//! The event stream and the row fragment (server side).
+//! The event stream (server side).
 
-use crate::{
-    identity::{
-        web::caller::RequestAuth,
-        web::layer::SignedOutBecause,
-        session::hub::{Change, LiveEvent},
-        session::store as session_store,
-        session::AuthSession,
-        Identity,
-        model::EndReason,
+use crate::identity::{
+    Identity,
+    model::EndReason,
+    session::{
+        AuthSession,
+        hub::{Change, LiveEvent},
     },
-    sessions::{
-        api::{own_session, view, views},
-        rows::own_row,
-    },
+    web::{caller::RequestAuth, layer::SignedOutBecause},
 };
 use axum::{
-    extract::{Path, Request, State},
+    extract::{Request, State},
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -24,7 +18,6 @@ use axum::{
 };
 use futures::stream::{self, Stream};
 use http::StatusCode;
-use leptos::prelude::*;
 use std::{convert::Infallible, time::Duration};
 use tokio::sync::{broadcast::error::RecvError, mpsc};
 
@@ -138,7 +131,7 @@ async fn follow(state: Identity, auth: AuthSession, tx: mpsc::Sender<Event>) {
 /// The banner every open tab of the account shows when a sign-in from a new device or
 /// country happens: what and where (data: the sentence).
 async fn sign_in_alert(state: &Identity, session_id: &str) -> Option<Event> {
-    let record = session_store::find(&state.db, session_id).await.ok()??;
+    let record = state.sessions.find(session_id).await.ok()??;
     let what = match (record.new_device, record.new_country) {
         (true, true) => "a new device in a new country",
         (true, false) => "a new device",
@@ -147,39 +140,4 @@ async fn sign_in_alert(state: &Identity, session_id: &str) -> Option<Event> {
     let device = crate::identity::model::device_label(record.browser.as_deref(), record.os.as_deref());
     let place = record.location.unwrap_or_else(|| crate::identity::client::geo::UNKNOWN_LOCATION.to_owned());
     Some(Event::default().event("alert").data(format!("New sign-in from {what}: {device}, {place}.")))
-}
-
-/// `GET /active-sessions/rows/{id}`: one row of the caller's own list, as the page renders it.
-pub async fn session_row(State(state): State<Identity>, Path(id): Path<String>, req: Request) -> Response {
-    let Some(auth) = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone()) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let (record, history) = match own_session(&state, &auth, &id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(e) => {
-            tracing::error!("session row: {e}");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
-    };
-    let now = state.clock.now_ms();
-    let html = Owner::new().with(|| own_row(view(record, Some(&auth), now, &history), now).to_html());
-    ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
-}
-
-/// `GET /active-sessions/rows`: every row of the caller's own list (after a reconnection).
-pub async fn session_rows(State(state): State<Identity>, req: Request) -> Response {
-    let Some(auth) = req.extensions().get::<RequestAuth>().and_then(|a| a.0.clone()) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let sessions = match views(&state, auth.user_id, Some(&auth)).await {
-        Ok(sessions) => sessions,
-        Err(e) => {
-            tracing::error!("session rows: {e}");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
-    };
-    let now = state.clock.now_ms();
-    let html = Owner::new().with(|| sessions.into_iter().map(|s| own_row(s, now).to_html()).collect::<String>());
-    ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

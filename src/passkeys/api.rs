@@ -7,21 +7,12 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    identity::{
-        account::{passkeys::Passkeys, passkey_store as store},
-        web::caller as context,
-        security_log::record,
-        model::{EventKind, SignInMethod},
-        account::users,
-    },
-    infra::{context::expect, routes},
-    
+    identity::web::caller::{Caller, SignedIn},
+    infra::routes,
 };
-#[cfg(feature = "ssr")]
-use std::sync::Arc;
 
 /// The longest passkey name.
-pub const MAX_NAME: usize = 40;
+pub use crate::identity::model::MAX_PASSKEY_NAME as MAX_NAME;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasskeyView {
@@ -48,74 +39,40 @@ pub struct Ceremony {
     pub options: String,
 }
 
-#[cfg(feature = "ssr")]
-fn passkeys() -> Result<Arc<Passkeys>, AppError> {
-    expect::<Arc<Passkeys>>("passkeys")
-}
-
-#[cfg(feature = "ssr")]
-fn clean_name(name: &str) -> Result<String, AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(AppError::BadRequest);
-    }
-    Ok(name.to_owned())
-}
-
 #[server(endpoint = "passkeys/list")]
 pub async fn list_passkeys() -> Result<PasskeyList, AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let passkeys = store::list(&state.db, auth.user_id)
-        .await?
-        .into_iter()
-        .map(|p| PasskeyView { id: p.credential_id, name: p.name, created_at: p.created_at, last_used_at: p.last_used_at })
-        .collect();
+    let me = SignedIn::get()?;
+    let passkeys = me.identity.passkeys.list(me.session.user_id).await?;
     Ok(PasskeyList {
-        available: self::passkeys()?.available(),
-        passkeys,
-        reauth_due: context::reauth_due(&state, &auth),
-        now: state.clock.now_ms(),
+        available: me.identity.passkeys.available(),
+        passkeys: passkeys
+            .into_iter()
+            .map(|p| PasskeyView { id: p.credential_id, name: p.name, created_at: p.created_at, last_used_at: p.last_used_at })
+            .collect(),
+        reauth_due: me.identity.accounts.reauth_due(&me.session),
+        now: me.identity.clock.now_ms(),
     })
 }
 
-/// Starts adding a passkey named `name` (a recent password is needed).
+/// Starts adding a passkey (a recent password is needed).
 #[server(endpoint = "passkeys/add_start")]
 pub async fn start_adding_passkey(password: Option<String>) -> Result<Ceremony, AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    context::require_recent_password(&state, &auth, password).await?;
-    let email = users::find(&state.db, auth.user_id).await?.ok_or(AppError::SignedOut)?.email;
-    let started = passkeys()?.start_registration(&state.db, auth.user_id, &email, state.clock.now_ms()).await?;
+    let me = SignedIn::get()?;
+    let started = me.identity.passkeys.start_adding(&me.session, &me.client, password).await?;
     Ok(Ceremony { token: started.token, options: started.options })
 }
 
 /// Finishes adding a passkey with the authenticator's answer (`credential`, JSON).
 #[server(endpoint = "passkeys/add_finish")]
 pub async fn finish_adding_passkey(token: String, credential: String, name: String) -> Result<(), AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
-    let name = clean_name(&name)?;
-    passkeys()?.finish_registration(&state.db, auth.user_id, &token, &credential, &name, state.clock.now_ms()).await?;
-    let mut event = state.sessions.event(Some(auth.user_id), EventKind::PasskeyAdded, &client).by(&auth.id);
-    event.detail = Some(name);
-    record(&state.db, &event).await?;
-    Ok(())
+    let me = SignedIn::get()?;
+    me.identity.passkeys.finish_adding(&me.session, &me.client, &token, &credential, &name).await
 }
 
 #[server(endpoint = "passkeys/rename")]
 pub async fn rename_passkey(id: String, name: String) -> Result<(), AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
-    let name = clean_name(&name)?;
-    if !store::rename(&state.db, auth.user_id, &id, &name).await? {
-        return Err(AppError::NotFound);
-    }
-    let mut event = state.sessions.event(Some(auth.user_id), EventKind::PasskeyRenamed, &client).by(&auth.id);
-    event.detail = Some(name);
-    record(&state.db, &event).await?;
+    let me = SignedIn::get()?;
+    me.identity.passkeys.rename(&me.session, &me.client, &id, &name).await?;
     leptos_axum::redirect(routes::PASSKEYS_SECTION);
     Ok(())
 }
@@ -123,14 +80,8 @@ pub async fn rename_passkey(id: String, name: String) -> Result<(), AppError> {
 /// Removes a passkey (a recent password is needed).
 #[server(endpoint = "passkeys/remove")]
 pub async fn remove_passkey(id: String, password: Option<String>) -> Result<(), AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
-    context::require_recent_password(&state, &auth, password).await?;
-    let name = store::remove(&state.db, auth.user_id, &id).await?.ok_or(AppError::NotFound)?;
-    let mut event = state.sessions.event(Some(auth.user_id), EventKind::PasskeyRemoved, &client).by(&auth.id);
-    event.detail = Some(name);
-    record(&state.db, &event).await?;
+    let me = SignedIn::get()?;
+    me.identity.passkeys.remove(&me.session, &me.client, &id, password).await?;
     leptos_axum::redirect(routes::PASSKEYS_SECTION);
     Ok(())
 }
@@ -138,8 +89,8 @@ pub async fn remove_passkey(id: String, password: Option<String>) -> Result<(), 
 /// Starts signing in with a passkey.
 #[server(endpoint = "passkeys/sign_in_start")]
 pub async fn start_passkey_sign_in() -> Result<Ceremony, AppError> {
-    let state = context::state()?;
-    let started = passkeys()?.start_authentication(&state.db, state.clock.now_ms()).await?;
+    let caller = Caller::get()?;
+    let started = caller.identity.sign_in.start_passkey().await?;
     Ok(Ceremony { token: started.token, options: started.options })
 }
 
@@ -147,9 +98,8 @@ pub async fn start_passkey_sign_in() -> Result<Ceremony, AppError> {
 /// give. Returns where to go.
 #[server(endpoint = "passkeys/sign_in_finish")]
 pub async fn finish_passkey_sign_in(token: String, credential: String) -> Result<String, AppError> {
-    let state = context::state()?;
-    let user_id = passkeys()?.finish_authentication(&state.db, &token, &credential, state.clock.now_ms()).await?;
-    let user = users::find(&state.db, user_id).await?.ok_or(AppError::PasskeyFailed)?;
-    context::start_session(&state, user.id, &user.password_hash, EventKind::SignedIn, SignInMethod::Passkey).await?;
-    Ok(routes::HOME.to_owned())
+    let caller = Caller::get()?;
+    let landing = caller.identity.sign_in.finish_passkey(&caller.browser(), &token, &credential).await?;
+    caller.set_cookies(&landing);
+    Ok(landing.to)
 }

@@ -52,7 +52,7 @@ fn AddPasskeyForm(reauth_due: bool) -> impl IntoView {
 fn available() -> bool {
     #[cfg(feature = "ssr")]
     {
-        use_context::<std::sync::Arc<crate::identity::account::passkeys::Passkeys>>().is_some_and(|p| p.available())
+        use_context::<crate::identity::Identity>().is_some_and(|identity| identity.passkeys.available())
     }
     #[cfg(not(feature = "ssr"))]
     false

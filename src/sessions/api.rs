@@ -7,18 +7,17 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{
     identity::{
-        web::caller as context,
-        session::store::{self as session_store, SessionRecord, SightingRecord},
-        session::AuthSession,
         Identity,
-        session::token::is_public_id,
-    },
-    identity::{
-        account::totp,
         model::{DeviceKind, SignInMethod, device_label},
+        session::{
+            AuthSession,
+            store::{SessionRecord, SightingRecord},
+        },
+        sign_in::SessionEnded,
+        web::caller::{Caller, SignedIn},
     },
-    infra::{clock::duration_ms, routes},
-    sessions::types::{AutoSignOut, MAX_SESSION_NAME, Notice, SessionView, SightingView},
+    infra::routes,
+    sessions::types::{AutoSignOut, Notice, SessionView, SightingView},
 };
 
 /// A stored session as a row of a list; `current`: the session looking at it, if it is one of
@@ -49,59 +48,37 @@ pub fn view(record: SessionRecord, current: Option<&AuthSession>, now: i64, hist
 /// Every live session of `user_id` as rows: `current` first (when it is one of them), then the
 /// others by last activity, newest first.
 #[cfg(feature = "ssr")]
-pub async fn views(state: &Identity, user_id: i64, current: Option<&AuthSession>) -> Result<Vec<SessionView>, sqlx::Error> {
-    let now = state.clock.now_ms();
-    let records = state.sessions.list(user_id).await?;
-    let history = session_store::sightings_of_user(&state.db, user_id).await?;
-    let mut sessions: Vec<SessionView> = records
+pub async fn views(identity: &Identity, user_id: i64, current: Option<&AuthSession>) -> Result<Vec<SessionView>, AppError> {
+    let now = identity.clock.now_ms();
+    let mut sessions: Vec<SessionView> = identity
+        .sessions
+        .list_with_history(user_id)
+        .await?
         .into_iter()
-        .map(|r| {
-            let own: Vec<SightingRecord> = history.iter().filter(|h| h.session_id == r.id).cloned().collect();
-            view(r, current, now, &own)
-        })
+        .map(|(record, history)| view(record, current, now, &history))
         .collect();
     // Stable: the store already ordered the rest by last activity, newest first.
     sessions.sort_by_key(|s| !s.current);
     Ok(sessions)
 }
 
-/// One live session of `auth`'s account, with its history (oldest first); `None` when there is
-/// no such session of theirs.
-#[cfg(feature = "ssr")]
-pub async fn own_session(state: &Identity, auth: &AuthSession, id: &str) -> Result<Option<(SessionRecord, Vec<SightingRecord>)>, sqlx::Error> {
-    if !is_public_id(id) {
-        return Ok(None);
-    }
-    let now = state.clock.now_ms();
-    match session_store::find(&state.db, id).await? {
-        Some(record) if record.user_id == auth.user_id && record.times.expires_at > now => {
-            let history = session_store::sightings(&state.db, id).await?;
-            Ok(Some((record, history)))
-        }
-        _ => Ok(None),
-    }
-}
-
 /// The caller's sessions: the current one first, then by last activity.
 #[server(endpoint = "sessions/list")]
 pub async fn list_sessions() -> Result<SessionList, AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let now = state.clock.now_ms();
-    let sessions = views(&state, auth.user_id, Some(&auth)).await?;
-    let window = duration_ms(state.config.reauth_window);
-    let two_factor = totp::is_on(&state.db, auth.user_id).await?;
-    Ok(SessionList { sessions, now, reauth_until: auth.password_confirmed_at + window, two_factor })
+    let me = SignedIn::get()?;
+    let now = me.identity.clock.now_ms();
+    let sessions = views(&me.identity, me.session.user_id, Some(&me.session)).await?;
+    let two_factor = me.identity.two_factor.is_on(me.session.user_id).await?;
+    Ok(SessionList { sessions, now, reauth_until: me.identity.accounts.confirmed_until(&me.session), two_factor })
 }
 
 /// One of the caller's sessions with everything recorded about it. Someone else's session and
 /// an unknown id get the same answer.
 #[server(endpoint = "sessions/details")]
 pub async fn get_session_details(id: String) -> Result<SessionDetails, AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let now = state.clock.now_ms();
-    let (record, history) = own_session(&state, &auth, &id).await?.ok_or(AppError::SessionNotFound)?;
+    let me = SignedIn::get()?;
+    let now = me.identity.clock.now_ms();
+    let (record, history) = me.identity.sessions.own(&me.session, &id).await?.ok_or(AppError::SessionNotFound)?;
     let timeline = history
         .iter()
         .rev()
@@ -112,48 +89,38 @@ pub async fn get_session_details(id: String) -> Result<SessionDetails, AppError>
             device: device_label(h.sighting.browser.as_deref(), h.sighting.os.as_deref()),
         })
         .collect();
-    let window = duration_ms(state.config.reauth_window);
     Ok(SessionDetails {
-        session: view(record, Some(&auth), now, &history),
+        session: view(record, Some(&me.session), now, &history),
         history: timeline,
         now,
-        reauth_until: auth.password_confirmed_at + window,
+        reauth_until: me.identity.accounts.confirmed_until(&me.session),
     })
 }
 
-/// Ends one of the caller's other sessions. Unknown ids and other people's sessions get the
-/// same answer and change nothing.
+/// Ends one of the caller's sessions (this one: a log-out). Unknown ids and other people's
+/// sessions get the same answer and change nothing.
 #[server(endpoint = "sessions/terminate", output = crate::infra::codec::Text)]
 pub async fn terminate_session(id: String, password: Option<String>) -> Result<Ended, AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
-    if id == auth.id {
-        // Ending the session in use is logging out, which never asks for a password.
-        let next = context::log_out_here(&state).await?;
-        return Ok(Ended { count: 1, reauth_until: 0, next: Some(next) });
+    let caller = Caller::get()?;
+    match caller.identity.sign_in.end_session(&caller.browser(), &id, password).await? {
+        SessionEnded::ThisOne(landing) => {
+            let next = caller.land(landing);
+            Ok(Ended { count: 1, reauth_until: 0, next: Some(next) })
+        }
+        SessionEnded::Other { reauth_until } => {
+            leptos_axum::redirect(&caller.identity.messages.redirect(routes::ACTIVE_SESSIONS, &Notice::Terminated.message()));
+            Ok(Ended { count: 1, reauth_until, next: None })
+        }
     }
-    if !is_public_id(&id) {
-        return Err(AppError::SessionNotFound);
-    }
-    let reauth_until = context::require_recent_password(&state, &auth, password).await?;
-    if !state.sessions.terminate(&auth, &id, &client).await? {
-        return Err(AppError::SessionNotFound);
-    }
-    leptos_axum::redirect(&state.messages.redirect(routes::ACTIVE_SESSIONS, &Notice::Terminated.message()));
-    Ok(Ended { count: 1, reauth_until, next: None })
 }
 
 /// Ends every session of the caller except this one. Harmless to repeat; never touches the
 /// current session. Returns how many ended.
 #[server(endpoint = "sessions/logout_others", output = crate::infra::codec::Text)]
 pub async fn logout_other_sessions(password: Option<String>) -> Result<Ended, AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
-    let reauth_until = context::require_recent_password(&state, &auth, password).await?;
-    let count = state.sessions.end_others(&auth, &client).await?;
-    leptos_axum::redirect(&state.messages.redirect(routes::ACTIVE_SESSIONS, &Notice::OthersEnded(count).message()));
+    let me = SignedIn::get()?;
+    let (count, reauth_until) = me.identity.sign_in.end_others(&me.session, &me.client, password).await?;
+    leptos_axum::redirect(&me.identity.messages.redirect(routes::ACTIVE_SESSIONS, &Notice::OthersEnded(count).message()));
     Ok(Ended { count, reauth_until, next: None })
 }
 
@@ -162,15 +129,9 @@ pub async fn logout_other_sessions(password: Option<String>) -> Result<Ended, Ap
 /// two-factor authentication.
 #[server(endpoint = "sessions/not_me", output = crate::infra::codec::Text)]
 pub async fn not_me(id: String, password: Option<String>) -> Result<Ended, AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
-    if id == auth.id || own_session(&state, &auth, &id).await?.is_none() {
-        return Err(AppError::SessionNotFound);
-    }
-    let reauth_until = context::require_recent_password(&state, &auth, password).await?;
-    let count = state.sessions.not_me(&auth, &id, &client).await?;
-    let next = state.messages.redirect(routes::ACCOUNT_SETTINGS, &crate::auth::api::AccountNotice::OthersEndedNotMe.message());
+    let me = SignedIn::get()?;
+    let (count, reauth_until) = me.identity.sign_in.not_me(&me.session, &me.client, &id, password).await?;
+    let next = me.identity.messages.redirect(routes::ACCOUNT_SETTINGS, &crate::auth::api::AccountNotice::OthersEndedNotMe.message());
     leptos_axum::redirect(&next);
     Ok(Ended { count, reauth_until, next: Some(next) })
 }
@@ -179,32 +140,18 @@ pub async fn not_me(id: String, password: Option<String>) -> Result<Ended, AppEr
 /// label. At most 40 characters. Answers with what the row now shows.
 #[server(endpoint = "sessions/rename", output = crate::infra::codec::Text)]
 pub async fn rename_session(id: String, name: String) -> Result<Renamed, AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
-    let name = name.trim();
-    if name.chars().count() > MAX_SESSION_NAME {
-        return Err(AppError::NameTooLong);
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::BadRequest);
-    }
-    let name = (!name.is_empty()).then_some(name);
-    let (record, _) = own_session(&state, &auth, &id).await?.ok_or(AppError::SessionNotFound)?;
-    if !state.sessions.rename(&auth, &id, name, &client).await? {
-        return Err(AppError::SessionNotFound);
-    }
-    leptos_axum::redirect(&state.messages.redirect(routes::ACTIVE_SESSIONS, &Notice::Renamed.message()));
-    Ok(Renamed(name.map_or_else(|| device_label(record.browser.as_deref(), record.os.as_deref()), str::to_owned)))
+    let me = SignedIn::get()?;
+    let shown = me.identity.sessions.rename(&me.session, &id, &name, &me.client).await?;
+    leptos_axum::redirect(&me.identity.messages.redirect(routes::ACTIVE_SESSIONS, &Notice::Renamed.message()));
+    Ok(Renamed(shown))
 }
 
 /// The account's auto sign-out, and the server's own idle timeout.
 #[server(endpoint = "sessions/auto_sign_out")]
 pub async fn get_auto_sign_out() -> Result<AutoSignOutSetting, AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let limit = crate::identity::account::users::idle_limit(&state.db, auth.user_id).await?;
-    let server_days = duration_ms(state.config.session_idle_timeout) / (24 * 3600 * 1000);
+    let me = SignedIn::get()?;
+    let limit = me.identity.accounts.auto_sign_out(me.session.user_id).await?;
+    let server_days = crate::infra::clock::duration_ms(me.identity.config.session_idle_timeout) / (24 * 3600 * 1000);
     Ok(AutoSignOutSetting { choice: AutoSignOut::from_ms(limit), server_days })
 }
 
@@ -212,13 +159,11 @@ pub async fn get_auto_sign_out() -> Result<AutoSignOutSetting, AppError> {
 /// of the account at once (one unused for longer ends at its next request).
 #[server(endpoint = "sessions/set_auto_sign_out")]
 pub async fn set_auto_sign_out(after: String) -> Result<(), AppError> {
-    let state = context::state()?;
-    let auth = context::auth()?;
-    let client = context::client()?;
+    let me = SignedIn::get()?;
     let choice: AutoSignOut = after.parse().map_err(|_| AppError::BadRequest)?;
     let limit = choice.days().map(|d| d * 24 * 3600 * 1000);
-    state.sessions.set_idle_limit(&auth, limit, &client).await?;
+    me.identity.sessions.set_idle_limit(&me.session, limit, &me.client).await?;
     let notice = crate::auth::api::AccountNotice::AutoSignOutSaved.message();
-    leptos_axum::redirect(&state.messages.redirect(routes::AUTO_SIGN_OUT_SECTION, &notice));
+    leptos_axum::redirect(&me.identity.messages.redirect(routes::AUTO_SIGN_OUT_SECTION, &notice));
     Ok(())
 }

@@ -91,7 +91,7 @@ impl crate::infra::codec::Wire for Renamed {
 }
 
 /// The longest name a session can be given (characters).
-pub const MAX_SESSION_NAME: usize = 40;
+pub use crate::identity::model::MAX_SESSION_NAME;
 
 /// Everything the Active sessions list needs to render.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -161,12 +161,9 @@ struct Setup {
 async fn setup_in_progress() -> Option<Setup> {
     #[cfg(feature = "ssr")]
     {
-        use crate::identity::{web::caller as context, account::totp, account::users};
-        let state = context::state().ok()?;
-        let auth = context::auth().ok()?;
-        let app = totp::find(&state.db, auth.user_id).await.ok()??;
-        let email = users::find(&state.db, auth.user_id).await.ok()??.email;
-        app.enabled_at.is_none().then(|| Setup { key: totp::grouped(&app.secret), qr_svg: totp::qr_code(&app.secret, &email).unwrap_or_default() })
+        let me = crate::identity::web::caller::SignedIn::get().ok()?;
+        let setup = me.identity.two_factor.setup(&me.session).await.ok()??;
+        Some(Setup { key: setup.key, qr_svg: setup.qr_svg })
     }
     #[cfg(not(feature = "ssr"))]
     None
@@ -223,10 +220,8 @@ pub fn TwoFactorSetupPage() -> impl IntoView {
 async fn fresh_recovery_codes() -> Option<Vec<String>> {
     #[cfg(feature = "ssr")]
     {
-        use crate::identity::{web::caller as context, account::totp};
-        let state = context::state().ok()?;
-        let auth = context::auth().ok()?;
-        totp::peek_to_show(&state.db, &auth.id, state.clock.now_ms()).await.ok()?
+        let me = crate::identity::web::caller::SignedIn::get().ok()?;
+        me.identity.two_factor.fresh_codes(&me.session).await.ok()?
     }
     #[cfg(not(feature = "ssr"))]
     None

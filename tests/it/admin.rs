@@ -157,7 +157,9 @@ backend_tests! {
         // With 2FA on, a password-only session may not act.
         let admin_id = user_id(&app, &admin_email).await;
         active_sessions::identity::account::totp::begin(&app.state.db, admin_id, &active_sessions::identity::account::totp::new_secret(), app.clock.now_ms()).await.unwrap();
-        active_sessions::identity::account::totp::enable(&app.state.db, admin_id, 1, &[], app.clock.now_ms()).await.unwrap();
+        let origin = active_sessions::identity::security_log::Origin { ip: "-".into(), device: "test".into(), location: None };
+        let event = active_sessions::identity::security_log::NewEvent::new(Some(admin_id), EventKind::TwoFactorEnabled, origin, app.clock.now_ms());
+        active_sessions::identity::account::totp::enable(&app.state.db, admin_id, 1, &[], &event).await.unwrap();
         let res = admin.form("/api/admin/end_sessions", &[("user_id", &id), ("reason", "Check")]).await;
         assert_eq!((res.status, res.body.as_str()), (StatusCode::FORBIDDEN, "second_factor_required"));
     }

@@ -3,9 +3,7 @@
 //! its SHA-256 stored, a purpose, a short life, and one use (taken by one conditional `UPDATE`,
 //! so two clicks at once use it once).
 
-use crate::{db_read, db_write, infra::db::Db};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use sha2::{Digest, Sha256};
+use crate::{db_read, db_write, infra::{db::Db, random}};
 
 /// What a link does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
@@ -64,20 +62,18 @@ pub struct Link {
 }
 
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    random::token_hash(token)
 }
 
 /// Whether `token` has the shape of one of ours (43 base64url characters, 32 bytes).
 pub fn well_formed(token: &str) -> bool {
-    token.len() == 43 && URL_SAFE_NO_PAD.decode(token).is_ok_and(|b| b.len() == 32)
+    random::is_token(token)
 }
 
 /// Makes a link; returns its token (the only copy: it goes into the email).
 pub async fn create(db: &Db, link: &NewLink<'_>, now: i64) -> Result<String, sqlx::Error> {
     let purpose = link.purpose.expect("a link has a purpose");
-    let mut bytes = [0u8; 32];
-    rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes).expect("the OS random source works");
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = random::token();
     let purpose_name: &'static str = purpose.into();
     db_write!(db, |pool| {
         sqlx::query(

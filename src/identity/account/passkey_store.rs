@@ -1,7 +1,6 @@
 //! SQL for passkeys, the WebAuthn handle of each account, and ceremonies in progress.
 
-use crate::{db_read, db_write, infra::db::Db};
-use sha2::{Digest, Sha256};
+use crate::{db_read, db_write, identity::security_log::NewEvent, infra::{db::Db, random}, insert_event};
 
 /// One passkey of an account, as its list shows it.
 #[derive(sqlx::FromRow, Debug, Clone)]
@@ -54,9 +53,11 @@ pub async fn find(db: &Db, credential_id: &str) -> Result<Option<(i64, String, S
     })
 }
 
-/// Stores a new passkey; false when that credential is already registered (to anyone).
-pub async fn insert(db: &Db, user_id: i64, credential_id: &str, name: &str, passkey: &str, now: i64) -> Result<bool, sqlx::Error> {
+/// Stores a new passkey and records `event`, in one transaction; false when that credential is
+/// already registered (to anyone).
+pub async fn insert(db: &Db, user_id: i64, credential_id: &str, name: &str, passkey: &str, event: &NewEvent) -> Result<bool, sqlx::Error> {
     let result = db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
         sqlx::query(
             "INSERT INTO passkeys (credential_id, user_id, name, passkey, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, NULL)",
         )
@@ -64,10 +65,11 @@ pub async fn insert(db: &Db, user_id: i64, credential_id: &str, name: &str, pass
         .bind(user_id)
         .bind(name)
         .bind(passkey)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|_| ())
+        .bind(event.at)
+        .execute(&mut *tx)
+        .await?;
+        insert_event!(&mut *tx, event).await?;
+        tx.commit().await
     });
     match result {
         Ok(()) => Ok(true),
@@ -89,43 +91,51 @@ pub async fn used(db: &Db, credential_id: &str, passkey: &str, now: i64) -> Resu
     })
 }
 
-/// Renames one of the account's passkeys; false when it has no such passkey.
-pub async fn rename(db: &Db, user_id: i64, credential_id: &str, name: &str) -> Result<bool, sqlx::Error> {
+/// Renames one of the account's passkeys and records `event`; false when it has no such passkey.
+pub async fn rename(db: &Db, user_id: i64, credential_id: &str, name: &str, event: &NewEvent) -> Result<bool, sqlx::Error> {
     db_write!(db, |pool| {
-        sqlx::query("UPDATE passkeys SET name = $3 WHERE credential_id = $1 AND user_id = $2")
+        let mut tx = pool.begin().await?;
+        let renamed = sqlx::query("UPDATE passkeys SET name = $3 WHERE credential_id = $1 AND user_id = $2")
             .bind(credential_id)
             .bind(user_id)
             .bind(name)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected() == 1)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if renamed {
+            insert_event!(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(renamed)
     })
 }
 
-/// Removes one of the account's passkeys (the owner check is in the statement); its name if it was there.
-pub async fn remove(db: &Db, user_id: i64, credential_id: &str) -> Result<Option<String>, sqlx::Error> {
+/// Removes one of the account's passkeys (the owner check is in the statement) and records
+/// `event` with its name; false when it has no such passkey.
+pub async fn remove(db: &Db, user_id: i64, credential_id: &str, event: &NewEvent) -> Result<bool, sqlx::Error> {
     db_write!(db, |pool| {
-        sqlx::query_scalar("DELETE FROM passkeys WHERE credential_id = $1 AND user_id = $2 RETURNING name")
+        let mut tx = pool.begin().await?;
+        let name: Option<String> = sqlx::query_scalar("DELETE FROM passkeys WHERE credential_id = $1 AND user_id = $2 RETURNING name")
             .bind(credential_id)
             .bind(user_id)
-            .fetch_optional(pool)
-            .await
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(name) = name else { return Ok(false) };
+        let mut event = event.clone();
+        event.detail = Some(name);
+        insert_event!(&mut *tx, &event).await?;
+        tx.commit().await?;
+        Ok(true)
     })
-}
-
-fn key(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Keeps a ceremony's state until `expires_at`, under a new random token (returned).
 pub async fn begin_ceremony(db: &Db, user_id: Option<i64>, state: &str, expires_at: i64) -> Result<String, sqlx::Error> {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    let mut bytes = [0u8; 32];
-    rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes).expect("the OS random source works");
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = random::token();
     db_write!(db, |pool| {
         sqlx::query("INSERT INTO webauthn_ceremonies (id_hash, user_id, state, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(key(&token))
+            .bind(random::token_hash(&token))
             .bind(user_id)
             .bind(state)
             .bind(expires_at)
@@ -140,7 +150,7 @@ pub async fn begin_ceremony(db: &Db, user_id: Option<i64>, state: &str, expires_
 pub async fn take_ceremony(db: &Db, token: &str, now: i64) -> Result<Option<(Option<i64>, String)>, sqlx::Error> {
     db_write!(db, |pool| {
         sqlx::query_as("DELETE FROM webauthn_ceremonies WHERE id_hash = $1 AND expires_at > $2 RETURNING user_id, state")
-            .bind(key(token))
+            .bind(random::token_hash(token))
             .bind(now)
             .fetch_optional(pool)
             .await

@@ -7,7 +7,7 @@
 //! of a 32-letter alphabet, 50 bits), stored as SHA-256, and each is spent by one conditional
 //! `UPDATE`.
 
-use crate::{db_read, db_write, infra::db::Db};
+use crate::{db_read, db_write, identity::security_log::NewEvent, infra::db::Db, insert_event};
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
@@ -123,9 +123,10 @@ pub async fn begin(db: &Db, user_id: i64, secret: &str, now: i64) -> Result<bool
     })
 }
 
-/// Turns it on with the first code's step (which is then used), and stores new recovery codes,
-/// in one transaction. False when it was not being set up.
-pub async fn enable(db: &Db, user_id: i64, step: u64, recovery: &[String], now: i64) -> Result<bool, sqlx::Error> {
+/// Turns it on with the first code's step (which is then used), stores new recovery codes and
+/// records `event`, in one transaction. False when it was not being set up.
+pub async fn enable(db: &Db, user_id: i64, step: u64, recovery: &[String], event: &NewEvent) -> Result<bool, sqlx::Error> {
+    let now = event.at;
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
         let on = sqlx::query("UPDATE totp SET enabled_at = $2, last_step = $3 WHERE user_id = $1 AND enabled_at IS NULL")
@@ -140,6 +141,7 @@ pub async fn enable(db: &Db, user_id: i64, step: u64, recovery: &[String], now: 
             return Ok(false);
         }
         replace_recovery_codes!(tx, user_id, recovery);
+        insert_event!(&mut *tx, event).await?;
         tx.commit().await?;
         Ok(true)
     })
@@ -159,8 +161,9 @@ macro_rules! replace_recovery_codes {
 }
 use replace_recovery_codes;
 
-/// Replaces the recovery codes (the old ones stop working). False when 2FA is off.
-pub async fn regenerate_recovery_codes(db: &Db, user_id: i64, recovery: &[String]) -> Result<bool, sqlx::Error> {
+/// Replaces the recovery codes (the old ones stop working) and records `event`, in one
+/// transaction. False when 2FA is off.
+pub async fn regenerate_recovery_codes(db: &Db, user_id: i64, recovery: &[String], event: &NewEvent) -> Result<bool, sqlx::Error> {
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
         let on: Option<i64> = sqlx::query_scalar("SELECT user_id FROM totp WHERE user_id = $1 AND enabled_at IS NOT NULL")
@@ -171,6 +174,7 @@ pub async fn regenerate_recovery_codes(db: &Db, user_id: i64, recovery: &[String
             return Ok(false);
         }
         replace_recovery_codes!(tx, user_id, recovery);
+        insert_event!(&mut *tx, event).await?;
         tx.commit().await?;
         Ok(true)
     })
@@ -211,12 +215,16 @@ pub async fn recovery_codes_left(db: &Db, user_id: i64) -> Result<i64, sqlx::Err
     })
 }
 
-/// Turns two-factor authentication off: the app and the recovery codes are forgotten.
-pub async fn disable(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+/// Turns two-factor authentication off: the app and the recovery codes are forgotten, and
+/// `event` is recorded if it was on, in one transaction.
+pub async fn disable(db: &Db, user_id: i64, event: &NewEvent) -> Result<bool, sqlx::Error> {
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
         let removed = sqlx::query("DELETE FROM totp WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?.rows_affected();
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        if removed == 1 {
+            insert_event!(&mut *tx, event).await?;
+        }
         tx.commit().await?;
         Ok(removed == 1)
     })

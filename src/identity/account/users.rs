@@ -105,3 +105,15 @@ pub async fn idle_limit(db: &Db, user_id: i64) -> Result<Option<i64>, sqlx::Erro
     })?;
     Ok(limit.flatten())
 }
+
+/// The longest email address anyone can have (RFC 5321's path limit).
+pub const MAX_EMAIL: usize = 254;
+
+/// Whether `email` may be an account's address.
+pub fn check_email(email: &str) -> Result<(), crate::infra::error::AppError> {
+    let email = email.trim();
+    if email.len() > MAX_EMAIL || !email_address::EmailAddress::is_valid(email) {
+        return Err(crate::infra::error::AppError::InvalidEmail);
+    }
+    Ok(())
+}

@@ -4,3 +4,4 @@ mod service;
 pub mod store;
 
 pub use service::*;
+pub use store::{Glance, LogEntry, UserSummary};

@@ -4,15 +4,22 @@
 //! reason, not who), goes into the admin log, and drops the ended sessions from the cache
 //! before it returns.
 
-use crate::identity::{
-    admin::store::{self, NewLogEntry},
-    session::endings::{self, Ending, Record},
-    security_log::{NewEvent, Origin},
-    session::SessionService,
-    model::{EndReason, EventKind},
+use super::store::{self, Glance, LogEntry, NewLogEntry, UserSummary};
+use crate::{
+    identity::{
+        Core,
+        account::{Accounts, TwoFactor, users},
+        client::device::ClientInfo,
+        model::{EndReason, EventKind, SignInMethod},
+        security_log::{NewEvent, Origin},
+        session::{
+            AuthSession, SessionService,
+            endings::{self, Ending, Record},
+        },
+    },
+    infra::error::AppError,
 };
-use crate::infra::db::Db;
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 /// Who acts: an administrator's session, or the operator on the server.
 #[derive(Debug, Clone)]
@@ -46,7 +53,152 @@ pub struct Target {
 /// Sessions ended in one batch when everyone is signed out.
 const EVERYONE_BATCH: i64 = 500;
 
-impl SessionService {
+/// The administrators' rules: who is one, what the console shows, and what an administrator (or
+/// the operator) may do, each action logged with who, whom, why, when and from where.
+pub struct Administration {
+    core: Core,
+    sessions: Arc<SessionService>,
+    accounts: Arc<Accounts>,
+    two_factor: Arc<TwoFactor>,
+}
+
+impl Administration {
+    pub fn new(core: Core, sessions: Arc<SessionService>, accounts: Arc<Accounts>, two_factor: Arc<TwoFactor>) -> Self {
+        Administration { core, sessions, accounts, two_factor }
+    }
+
+    fn now(&self) -> i64 {
+        self.core.now()
+    }
+
+    pub async fn is_admin(&self, user_id: i64) -> Result<bool, AppError> {
+        Ok(store::is_admin(&self.core.db, user_id).await?)
+    }
+
+    /// The signed-in frame's question: the account's email, and whether it is an administrator.
+    pub async fn whoami(&self, user_id: i64) -> Result<(String, bool), AppError> {
+        Ok((self.accounts.email(user_id).await?, self.is_admin(user_id).await?))
+    }
+
+    /// Before an administrative action: a recent password, a session that used the second
+    /// factor if the administrator has one, and a reason (1 to 500 characters). The action's
+    /// actor and its reason, trimmed.
+    async fn authorize(
+        &self,
+        session: &AuthSession,
+        client: &ClientInfo,
+        password: Option<String>,
+        reason: &str,
+    ) -> Result<(Actor, String), AppError> {
+        self.accounts.confirm_recent(session, client, password).await?;
+        if self.two_factor.is_on(session.user_id).await? {
+            let method = self.sessions.method_of(&session.id).await?;
+            if matches!(method, None | Some(SignInMethod::Password)) {
+                return Err(AppError::SecondFactorRequired);
+            }
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::ReasonRequired);
+        }
+        let actor = Actor {
+            user_id: Some(session.user_id),
+            name: self.accounts.email(session.user_id).await?,
+            session_id: Some(session.id.clone()),
+            origin: self.core.origin(client),
+        };
+        Ok((actor, reason.to_owned()))
+    }
+
+    /// An administrator ends one session (`Some(id)`) or every session of the account
+    /// `user_id`, after [`Administration::authorize`]. Returns how many ended.
+    pub async fn end_sessions(
+        &self,
+        admin: &AuthSession,
+        client: &ClientInfo,
+        password: Option<String>,
+        reason: &str,
+        user_id: i64,
+        session: Option<&str>,
+    ) -> Result<usize, AppError> {
+        let target = self.target(user_id).await?.ok_or(AppError::NotFound)?;
+        let (actor, reason) = self.authorize(admin, client, password, reason).await?;
+        Ok(self.admin_end(&actor, &target, session, &reason).await?)
+    }
+
+    /// An administrator suspends the account `user_id` (or lifts its suspension), after
+    /// [`Administration::authorize`]; never their own. Returns how many sessions ended.
+    pub async fn suspend(
+        &self,
+        admin: &AuthSession,
+        client: &ClientInfo,
+        password: Option<String>,
+        reason: &str,
+        user_id: i64,
+        suspend: bool,
+    ) -> Result<usize, AppError> {
+        let target = self.target(user_id).await?.ok_or(AppError::NotFound)?;
+        if target.user_id == admin.user_id {
+            return Err(AppError::BadRequest);
+        }
+        let (actor, reason) = self.authorize(admin, client, password, reason).await?;
+        Ok(self.set_suspended(&actor, &target, suspend, &reason).await?)
+    }
+
+    /// An administrator ends every session of every account but their own, after
+    /// [`Administration::authorize`]. Returns how many ended.
+    pub async fn sign_out_all(&self, admin: &AuthSession, client: &ClientInfo, password: Option<String>, reason: &str) -> Result<usize, AppError> {
+        let (actor, reason) = self.authorize(admin, client, password, reason).await?;
+        Ok(self.sign_out_everyone(&actor, &reason).await?)
+    }
+
+    /// The account with this id, as an action's target.
+    pub async fn target(&self, user_id: i64) -> Result<Option<Target>, AppError> {
+        Ok(users::find(&self.core.db, user_id).await?.map(|u| Target { user_id: u.id, email: u.email }))
+    }
+
+    /// The account with this email, as an action's target.
+    pub async fn target_by_email(&self, email: &str) -> Result<Option<Target>, AppError> {
+        Ok(users::find_by_email(&self.core.db, email).await?.map(|u| Target { user_id: u.id, email: u.email }))
+    }
+
+    /// The console's glance: accounts, live sessions, sign-ins per hour.
+    pub async fn glance(&self) -> Result<Glance, AppError> {
+        Ok(store::glance(&self.core.db, self.now()).await?)
+    }
+
+    /// Accounts whose email contains `query`, `limit` from `offset`.
+    pub async fn search(&self, query: &str, limit: i64, offset: i64) -> Result<Vec<UserSummary>, AppError> {
+        Ok(store::search(&self.core.db, query, limit, offset).await?)
+    }
+
+    pub async fn summary(&self, user_id: i64) -> Result<Option<UserSummary>, AppError> {
+        Ok(store::summary(&self.core.db, user_id).await?)
+    }
+
+    /// The admin log, newest first.
+    pub async fn log_page(&self, limit: i64, offset: i64) -> Result<Vec<LogEntry>, AppError> {
+        Ok(store::log(&self.core.db, limit, offset).await?)
+    }
+
+    /// Makes the account with `email` an administrator (the operator's command): its email
+    /// and whether it is new to the role.
+    pub async fn grant(&self, email: &str) -> Result<Option<(String, bool)>, AppError> {
+        let Some(user) = users::find_by_email(&self.core.db, email).await? else { return Ok(None) };
+        Ok(Some((user.email, store::grant(&self.core.db, user.id, self.now()).await?)))
+    }
+
+    /// Takes the role away: the account's email and whether it had it.
+    pub async fn revoke(&self, email: &str) -> Result<Option<(String, bool)>, AppError> {
+        let Some(user) = users::find_by_email(&self.core.db, email).await? else { return Ok(None) };
+        Ok(Some((user.email, store::revoke(&self.core.db, user.id).await?)))
+    }
+
+    /// Every administrator: (email, granted at).
+    pub async fn list(&self) -> Result<Vec<(String, i64)>, AppError> {
+        Ok(store::list(&self.core.db).await?)
+    }
+
     fn admin_ending<'a>(&self, reason: EndReason, actor: &'a Actor, why: &str) -> Ending<'a> {
         Ending {
             reason,
@@ -58,7 +210,7 @@ impl SessionService {
 
     async fn log(&self, actor: &Actor, target: Option<&Target>, action: &'static str, why: &str, detail: String) -> Result<(), sqlx::Error> {
         store::record(
-            self.db(),
+            &self.core.db,
             &NewLogEntry {
                 admin_user_id: actor.user_id,
                 admin: actor.name.clone(),
@@ -79,8 +231,8 @@ impl SessionService {
     /// Ends one session (`Some(id)`) or every session of `target`. Returns how many ended.
     pub async fn admin_end(&self, actor: &Actor, target: &Target, session: Option<&str>, why: &str) -> Result<usize, sqlx::Error> {
         let ending = self.admin_ending(EndReason::Admin, actor, why);
-        let ended = endings::end_for_admin(self.db(), target.user_id, session, &ending).await?;
-        self.ended(EndReason::Admin, &ended).await;
+        let ended = endings::end_for_admin(&self.core.db, target.user_id, session, &ending).await?;
+        self.sessions.ended(EndReason::Admin, &ended).await;
         let action = if session.is_some() { "end_session" } else { "end_all_sessions" };
         self.log(actor, Some(target), action, why, format!("{} session(s) ended", ended.len())).await?;
         Ok(ended.len())
@@ -92,8 +244,8 @@ impl SessionService {
         let mut total = 0;
         loop {
             let ending = self.admin_ending(EndReason::Admin, actor, why);
-            let ended = endings::end_batch_of_everyone(self.db(), actor.session_id.as_deref(), EVERYONE_BATCH, &ending).await?;
-            self.ended(EndReason::Admin, &ended).await;
+            let ended = endings::end_batch_of_everyone(&self.core.db, actor.session_id.as_deref(), EVERYONE_BATCH, &ending).await?;
+            self.sessions.ended(EndReason::Admin, &ended).await;
             total += ended.len();
             if (ended.len() as i64) < EVERYONE_BATCH {
                 break;
@@ -110,19 +262,10 @@ impl SessionService {
         let mut event = NewEvent::new(Some(target.user_id), kind, actor.origin.clone(), self.now());
         event.detail = Some(why.to_owned());
         let ending = self.admin_ending(EndReason::Suspended, actor, why);
-        let ended = endings::set_suspended(self.db(), target.user_id, suspend.then_some(why), &event, &ending).await?;
-        self.ended(EndReason::Suspended, &ended).await;
+        let ended = endings::set_suspended(&self.core.db, target.user_id, suspend.then_some(why), &event, &ending).await?;
+        self.sessions.ended(EndReason::Suspended, &ended).await;
         let action = if suspend { "suspend" } else { "reinstate" };
         self.log(actor, Some(target), action, why, format!("{} session(s) ended", ended.len())).await?;
         Ok(ended.len())
     }
-}
-
-/// The account with this email, as an action's target.
-pub async fn target_by_email(db: &Db, email: &str) -> Result<Option<Target>, sqlx::Error> {
-    Ok(crate::identity::account::users::find_by_email(db, email).await?.map(|u| Target { user_id: u.id, email: u.email }))
-}
-
-pub async fn target_by_id(db: &Db, user_id: i64) -> Result<Option<Target>, sqlx::Error> {
-    Ok(crate::identity::account::users::find(db, user_id).await?.map(|u| Target { user_id: u.id, email: u.email }))
 }

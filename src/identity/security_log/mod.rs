@@ -147,3 +147,19 @@ pub async fn sign_in_places(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Str
     })?;
     Ok(places.into_iter().flatten().collect())
 }
+
+/// The account's security events, as its pages read them.
+pub struct SecurityLog {
+    db: Db,
+}
+
+impl SecurityLog {
+    pub fn new(db: Db) -> Self {
+        SecurityLog { db }
+    }
+
+    /// Events of one account, newest first: `limit` of them after skipping `offset`.
+    pub async fn page(&self, user_id: i64, limit: i64, offset: i64) -> Result<Vec<EventView>, sqlx::Error> {
+        list(&self.db, user_id, limit, offset).await
+    }
+}

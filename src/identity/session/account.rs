@@ -7,9 +7,9 @@ use crate::identity::{
     account::email_links,
     session::endings,
     session::store,
-    model::{EndReason, EventKind},
+    model::{EndReason, EventKind, MAX_SESSION_NAME, device_label},
 };
-use crate::infra::clock::Millis;
+use crate::infra::{clock::Millis, error::AppError};
 
 impl SessionService {
     /// Sets the account's auto sign-out (`None`: never) and applies it to every session of the
@@ -25,13 +25,25 @@ impl SessionService {
         Ok(())
     }
 
-    /// Names one of the caller's sessions (`None`: back to its device label). False when it is
-    /// not theirs or does not exist.
-    pub async fn rename(&self, actor: &AuthSession, id: &str, name: Option<&str>, client: &ClientInfo) -> Result<bool, sqlx::Error> {
+    /// Names one of the caller's sessions ("Work laptop"); an empty name gives it back its device
+    /// label. At most 40 characters, no control characters. Returns what the row now shows.
+    pub async fn rename(&self, actor: &AuthSession, id: &str, name: &str, client: &ClientInfo) -> Result<String, AppError> {
+        let name = name.trim();
+        if name.chars().count() > MAX_SESSION_NAME {
+            return Err(AppError::NameTooLong);
+        }
+        if name.chars().any(char::is_control) {
+            return Err(AppError::BadRequest);
+        }
+        let name = (!name.is_empty()).then_some(name);
+        let (record, _) = self.own(actor, id).await?.ok_or(AppError::SessionNotFound)?;
         let mut event = self.event(Some(actor.user_id), EventKind::SessionRenamed, client).by(&actor.id);
         event.session_id = Some(id.to_owned());
         event.detail = Some(name.map_or_else(|| "Name removed".to_owned(), |n| format!("Named \u{201c}{n}\u{201d}")));
-        store::rename(&self.db, actor.user_id, id, name, &event).await
+        if !store::rename(&self.db, actor.user_id, id, name, &event).await? {
+            return Err(AppError::SessionNotFound);
+        }
+        Ok(name.map_or_else(|| device_label(record.browser.as_deref(), record.os.as_deref()), str::to_owned))
     }
 
     /// "This wasn't me": ends the session the person did not recognise and every other one

@@ -3,6 +3,7 @@
 //! open tabs of every start and ending.
 
 mod account;
+mod lookups;
 pub mod check;
 pub mod endings;
 pub mod hub;

@@ -425,21 +425,6 @@ impl SessionService {
         Ok(())
     }
 
-    /// Whether session `id` is still live (without counting this as activity): its expiry if
-    /// so, or why it ended.
-    pub async fn status(&self, id: &str) -> Result<Result<i64, Option<EndReason>>, sqlx::Error> {
-        match store::find_for_check(&self.db, id).await? {
-            Some(record) if record.times.expires_at > self.now() => Ok(Ok(record.times.expires_at)),
-            Some(_) => Ok(Err(Some(EndReason::Expired))),
-            None => Ok(Err(endings::ending_of(&self.db, id).await?)),
-        }
-    }
-
-    /// The live sessions of a user, most recently active first.
-    pub async fn list(&self, user_id: i64) -> Result<Vec<SessionRecord>, sqlx::Error> {
-        store::list_for_user(&self.db, user_id, self.now()).await
-    }
-
     /// Deletes expired sessions in small batches, yielding between them so requests never
     /// wait long behind the clean-up. Returns how many were removed.
     pub async fn purge_expired(&self, batch: i64, pause: Duration) -> Result<usize, sqlx::Error> {

@@ -5,24 +5,27 @@
 //! password.
 
 use crate::identity::{
-    account::email_links::{self, Purpose},
-    session::store::SessionRecord,
-    session::Novelty,
-    Identity,
+    Core,
+    account::{
+        email_links::{self, Purpose},
+        users,
+    },
     model::{SignInMethod, device_label},
-    account::users,
+    session::{Novelty, store::SessionRecord},
 };
 use crate::infra::{
-    mail::{Mail, escape},
+    mail::{Mail, Mailer, escape},
     routes, timefmt,
 };
+use std::sync::Arc;
 
 /// Sends the sign-in alert for the session just started (the mail goes in the background: the
 /// sign-in does not wait for it).
-pub async fn sign_in(state: &Identity, session: &SessionRecord, novelty: Novelty) -> Result<(), sqlx::Error> {
-    let Some(user) = users::find(&state.db, session.user_id).await? else { return Ok(()) };
-    let token = email_links::create(&state.db, &email_links::NewLink::for_session(user.id, Purpose::NotMe, &session.id), state.clock.now_ms()).await?;
-    let link = format!("{}{}?token={token}", state.config.public_origin(), routes::NOT_ME);
+pub async fn sign_in(core: &Core, mailer: &Arc<Mailer>, session: &SessionRecord, novelty: Novelty) -> Result<(), sqlx::Error> {
+    let Some(user) = users::find(&core.db, session.user_id).await? else { return Ok(()) };
+    let link = email_links::NewLink::for_session(user.id, Purpose::NotMe, &session.id);
+    let token = email_links::create(&core.db, &link, core.now()).await?;
+    let link = format!("{}{}?token={token}", core.config.public_origin(), routes::NOT_ME);
     let why = match (novelty.new_device, novelty.new_country) {
         (true, true) => "a new device, in a new country",
         (true, false) => "a new device",
@@ -48,6 +51,6 @@ pub async fn sign_in(state: &Identity, session: &SessionRecord, novelty: Novelty
         lines.iter().map(|l| format!("<li>{}</li>", escape(l))).collect::<String>(),
         escape(&link)
     );
-    state.mailer.send_later(Mail { to: user.email, subject: "New sign-in to your account".to_owned(), text, html });
+    mailer.send_later(Mail { to: user.email, subject: "New sign-in to your account".to_owned(), text, html });
     Ok(())
 }

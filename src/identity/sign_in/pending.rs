@@ -4,9 +4,7 @@
 //! session, once) or cancel. No page, list or server function reads it as signed in: the
 //! session layer does not know it exists.
 
-use crate::{db_read, db_write, infra::db::Db};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use sha2::{Digest, Sha256};
+use crate::{db_read, db_write, infra::{db::Db, random}};
 
 /// How long a browser has to give its second factor.
 pub const LIFETIME_MS: i64 = 5 * 60 * 1000;
@@ -21,14 +19,12 @@ pub struct Pending {
 }
 
 fn key(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    random::token_hash(token)
 }
 
 /// A new token (for the cookie) and its stored row.
 pub async fn create(db: &Db, user_id: i64, credential: &str, now: i64) -> Result<String, sqlx::Error> {
-    let mut bytes = [0u8; 32];
-    rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes).expect("the OS random source works");
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = random::token();
     db_write!(db, |pool| {
         sqlx::query("INSERT INTO pending_logins (id_hash, user_id, credential, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(key(&token))

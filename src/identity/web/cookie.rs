@@ -15,24 +15,19 @@
 //! (cookie tossing from a sibling host on plain http) are refused, never mixed.
 
 use crate::identity::session::token::{SessionToken, TOKEN_CHARS};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use crate::infra::random;
 use cookie::{Cookie, SameSite};
 use http::{HeaderMap, HeaderValue, header::COOKIE};
 use std::time::Duration;
 
 /// How long a browser keeps its device cookie.
 const DEVICE_MAX_AGE: Duration = Duration::from_secs(400 * 24 * 3600);
-/// Device tokens: 32 random bytes, base64url.
-const DEVICE_CHARS: usize = 43;
 /// How long a followed email link's token stays with the browser.
 const LINK_MAX_AGE: Duration = Duration::from_secs(30 * 60);
 
 /// The first well-formed random token (32 bytes, base64url) in the cookies named `name`.
 fn random_token(headers: &HeaderMap, name: &str) -> Option<String> {
-    values(headers, name)
-        .filter_map(|v| std::str::from_utf8(v).ok())
-        .find(|v| v.len() == DEVICE_CHARS && URL_SAFE_NO_PAD.decode(v).is_ok_and(|b| b.len() == 32))
-        .map(str::to_owned)
+    values(headers, name).filter_map(|v| std::str::from_utf8(v).ok()).find(|v| random::is_token(v)).map(str::to_owned)
 }
 
 #[derive(Clone, Debug)]
@@ -107,13 +102,9 @@ impl CookieJar {
         random_token(headers, self.device)
     }
 
-    /// A new device token and its `Set-Cookie`.
-    pub fn new_device(&self) -> (String, HeaderValue) {
-        let mut bytes = [0u8; 32];
-        rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes).expect("the OS random source works");
-        let token = URL_SAFE_NO_PAD.encode(bytes);
-        let header = self.build(self.device, token.clone(), DEVICE_MAX_AGE);
-        (token, header)
+    /// `Set-Cookie` giving the browser its device token.
+    pub fn issue_device(&self, token: &str) -> HeaderValue {
+        self.build(self.device, token.to_owned(), DEVICE_MAX_AGE)
     }
 
     /// The token of a half-finished log-in (second factor due), if the browser has one.
@@ -223,8 +214,8 @@ mod tests {
     #[test]
     fn device_tokens() {
         let jar = CookieJar::new(false, Duration::from_secs(60));
-        let (token, header) = jar.new_device();
-        assert!(header.to_str().unwrap().starts_with("device="));
+        let token = random::token();
+        assert!(jar.issue_device(&token).to_str().unwrap().starts_with("device="));
         assert_eq!(jar.device(&with_cookie(format!("x=1; device={token}").as_bytes())), Some(token));
         assert_eq!(jar.device(&with_cookie(b"device=short")), None);
     }

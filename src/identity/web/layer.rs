@@ -2,14 +2,8 @@
 //! handlers who is calling. Signed-in pages send signed-out visitors to the log-in page (with
 //! the reason their session ended, when we know it).
 
-use crate::identity::{
-    web::caller::{RequestAuth, signed_out_page},
-    web::cookie::FromCookie,
-    client::device::ClientInfo,
-    session::Checked,
-    Identity,
-    model::EndReason,
-};
+use super::{caller::RequestAuth, cookie::FromCookie};
+use crate::identity::{Identity, client::device::ClientInfo, model::EndReason, session::Checked, sign_in::signed_out_page};
 use crate::infra::routes;
 use axum::{
     extract::{ConnectInfo, Request, State},
@@ -58,7 +52,7 @@ pub async fn session_layer(State(state): State<Identity>, mut req: Request, next
     let is_page = matches!(*req.method(), Method::GET | Method::HEAD) && !path.starts_with("/api/") && path != routes::EVENTS;
     let mut response = if is_page && auth.is_none() && !routes::is_public(path) {
         let mut target = match ended {
-            Some(reason) => signed_out_page(&state, reason),
+            Some(reason) => signed_out_page(&state.messages, reason),
             None => routes::LOGIN.to_owned(),
         };
         if path != "/" && path != routes::HOME {
@@ -69,7 +63,7 @@ pub async fn session_layer(State(state): State<Identity>, mut req: Request, next
         Redirect::to(&target).into_response()
     } else if let (true, routes::LOGIN, Some(reason)) = (is_page, path, ended) {
         // A device whose session was ended comes back: tell it why.
-        Redirect::to(&signed_out_page(&state, reason)).into_response()
+        Redirect::to(&signed_out_page(&state.messages, reason)).into_response()
     } else if is_page && auth.is_some() && matches!(path, routes::LOGIN | routes::SIGNUP | "/") {
         Redirect::to(routes::HOME).into_response()
     } else if is_page && path == "/" {
@@ -92,7 +86,7 @@ pub async fn session_layer(State(state): State<Identity>, mut req: Request, next
 pub async fn admin_gate(State(state): State<Identity>, mut req: Request, next: Next) -> Response {
     if routes::is_admin_only(req.uri().path()) {
         let admin = match req.extensions().get::<RequestAuth>().and_then(|a| a.0.as_ref()) {
-            Some(auth) => crate::identity::admin::store::is_admin(&state.db, auth.user_id).await.unwrap_or(false),
+            Some(auth) => state.admin.is_admin(auth.user_id).await.unwrap_or(false),
             None => false,
         };
         if !admin {

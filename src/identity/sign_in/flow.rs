@@ -1,0 +1,240 @@
+//! The sign-in flow: from what a browser brings (its cookies) to what it is told (a
+//! [`Landing`]: cookies to set or clear, and where to go). The rules decide here; the web edge
+//! only applies the landing.
+
+use super::{alerts, pending};
+use crate::{
+    identity::{
+        Core,
+        account::{Accounts, Ceremony, Code, Credentials, Passkeys, TwoFactor, passwords, users::{self, MAX_EMAIL, UserRecord}},
+        client::device::ClientInfo,
+        model::{EndReason, EventKind, SignInMethod},
+        session::{AuthSession, SessionService, token::SessionToken},
+    },
+    infra::{
+        error::AppError,
+        flash::{Kind, Message, Messages},
+        mail::Mailer,
+        random, routes,
+    },
+};
+use std::sync::Arc;
+
+/// What a browser brought to a sign-in step: its client, the session it still has, and the
+/// tokens of the app's other cookies.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub client: ClientInfo,
+    pub session: Option<AuthSession>,
+    /// The device token (a browser that signed in before keeps one).
+    pub device: Option<String>,
+    /// A log-in waiting for its second step.
+    pub pending: Option<String>,
+    /// The token of the emailed link the browser followed.
+    pub link: Option<String>,
+}
+
+/// What happens to one of the browser's cookies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CookieChange {
+    #[default]
+    Keep,
+    Set(String),
+    Clear,
+}
+
+/// What the browser is told after a step: the cookies to set or clear, and where to go.
+#[derive(Debug, Default)]
+pub struct Landing {
+    /// A new session's token (its cookie).
+    pub session: Option<SessionToken>,
+    /// The session cookie goes (its session ended).
+    pub clear_session: bool,
+    /// A new device token for a browser that had none.
+    pub device: Option<String>,
+    pub pending: CookieChange,
+    pub link: CookieChange,
+    /// Signed out: the browser also forgets everything of this site (`Clear-Site-Data`).
+    pub clear_site_data: bool,
+    pub to: String,
+}
+
+impl Landing {
+    pub fn to(path: impl Into<String>) -> Self {
+        Landing { to: path.into(), ..Landing::default() }
+    }
+}
+
+/// A sign-up's outcome: signed in, or waiting for the address to be confirmed.
+pub enum SignUp {
+    Landed(Landing),
+    CheckEmail,
+}
+
+/// The sign-in and sign-out rules; built by the composition root (`app::state`).
+pub struct SignIn {
+    pub(crate) core: Core,
+    pub(crate) sessions: Arc<SessionService>,
+    pub(crate) credentials: Arc<Credentials>,
+    pub(crate) accounts: Arc<Accounts>,
+    pub(crate) two_factor: Arc<TwoFactor>,
+    pub(crate) passkeys: Arc<Passkeys>,
+    pub(crate) mailer: Arc<Mailer>,
+    pub(crate) messages: Arc<Messages>,
+}
+
+impl SignIn {
+    /// The log-in page, saying why this browser was signed out.
+    pub fn signed_out_page(&self, reason: EndReason) -> String {
+        signed_out_page(&self.messages, reason)
+    }
+
+    /// The landing that leaves a browser signed out: its cookie and site data cleared, and the
+    /// log-in page saying why.
+    pub fn leave(&self, reason: EndReason) -> Landing {
+        Landing { clear_session: true, clear_site_data: true, ..Landing::to(self.signed_out_page(reason)) }
+    }
+
+    /// Starts a new session for `user_id`, who proved who they are `method`'s way while the
+    /// account's password hash was `credential`. Ends the session this browser was still
+    /// using, if any: a log-in never carries an old session forward. Gives the browser a
+    /// device token if it has none, and remembers it for this account.
+    pub(super) async fn start(
+        &self,
+        browser: &Browser,
+        user_id: i64,
+        credential: &str,
+        kind: EventKind,
+        method: SignInMethod,
+        mut landing: Landing,
+    ) -> Result<Landing, AppError> {
+        if let Some(previous) = &browser.session {
+            self.sessions.logout(previous, &browser.client).await?;
+        }
+        let known_device = match &browser.device {
+            Some(device) => self.credentials.knows_device(user_id, device).await?,
+            None => false,
+        };
+        // The password changed or the account went away since it was checked: start nothing.
+        let started = self
+            .sessions
+            .create(user_id, credential, &browser.client, kind, method, known_device)
+            .await?
+            .ok_or(AppError::BadCredentials)?;
+        let device = match &browser.device {
+            Some(device) => device.clone(),
+            None => {
+                let device = random::token();
+                landing.device = Some(device.clone());
+                device
+            }
+        };
+        self.credentials.remember_device(user_id, &device).await?;
+        if started.novelty.any() {
+            alerts::sign_in(&self.core, &self.mailer, &started.record, started.novelty).await?;
+        }
+        landing.session = Some(started.token);
+        Ok(landing)
+    }
+
+    /// The password was right and a second factor is due: no session, only a pending log-in
+    /// bound to this browser, and the second step next.
+    pub(super) async fn second_step(&self, user: &UserRecord, mut landing: Landing) -> Result<Landing, AppError> {
+        let token = pending::create(&self.core.db, user.id, &user.password_hash, self.core.now()).await?;
+        landing.pending = CookieChange::Set(token);
+        landing.to = routes::TWO_FACTOR_LOGIN.to_owned();
+        Ok(landing)
+    }
+
+    /// Signs up with an email and a password. With mail configured the account is made only
+    /// when the emailed link is followed, and the answer is the same whether or not the
+    /// address is taken (ASVS 6.3.8); otherwise it is made at once and signed in (to `to`).
+    pub async fn sign_up(&self, browser: &Browser, email: &str, password: String, to: String) -> Result<SignUp, AppError> {
+        users::check_email(email)?;
+        passwords::check_new(&password)?;
+        let client = &browser.client;
+        let per_ip = self.core.config.signup_max_per_ip;
+        let hash = self.credentials.new_account_hash(password, client, per_ip).await?;
+        let email = email.trim().to_owned();
+        if self.mailer.is_configured() {
+            self.credentials.count_mail(&email, client, per_ip).await?;
+            let (core, mailer) = (self.core.clone(), self.mailer.clone());
+            // In the background, so the answer comes as fast either way.
+            tokio::spawn(async move {
+                match super::mails::sign_up(&core, &email, &hash).await {
+                    Ok(mail) => mailer.send(mail).await,
+                    Err(e) => tracing::warn!("could not prepare a sign-up email: {e}"),
+                }
+            });
+            return Ok(SignUp::CheckEmail);
+        }
+        let user_id = users::create(&self.core.db, &email, &hash, self.core.now()).await?.ok_or(AppError::EmailTaken)?;
+        let landing = self.start(browser, user_id, &hash, EventKind::SignedUp, SignInMethod::Password, Landing::to(to)).await?;
+        Ok(SignUp::Landed(landing))
+    }
+
+    /// A log-in with email and password: a session (landing on `to`), or the second step when
+    /// the account has two-factor authentication on.
+    pub async fn log_in(&self, browser: &Browser, email: &str, password: String, to: String) -> Result<Landing, AppError> {
+        if email.len() > MAX_EMAIL {
+            return Err(AppError::BadCredentials);
+        }
+        let user = self.credentials.log_in(email, password, &browser.client, browser.device.as_deref()).await?;
+        if self.two_factor.is_on(user.id).await? {
+            // No session yet: the second factor decides.
+            return self.second_step(&user, Landing::default()).await;
+        }
+        self.start(browser, user.id, &user.password_hash, EventKind::SignedIn, SignInMethod::Password, Landing::to(to)).await
+    }
+
+    /// The second step of a log-in: a right code turns the pending log-in into a session,
+    /// once; a wrong one counts against the same limits as passwords.
+    pub async fn second_factor(&self, browser: &Browser, code: Code<'_>) -> Result<Landing, AppError> {
+        let method = match code {
+            Code::Recovery(_) => SignInMethod::PasswordRecovery,
+            _ => SignInMethod::PasswordTotp,
+        };
+        let now = self.core.now();
+        let token = browser.pending.as_deref().ok_or(AppError::LoginExpired)?;
+        let open = pending::find(&self.core.db, token, now).await?.ok_or(AppError::LoginExpired)?;
+        self.credentials.check_code(open.user_id, code, &browser.client).await?;
+        let taken = pending::take(&self.core.db, token, now).await?.ok_or(AppError::LoginExpired)?;
+        let landing = Landing { pending: CookieChange::Clear, ..Landing::to(routes::HOME) };
+        self.start(browser, taken.user_id, &taken.credential, EventKind::SignedIn, method, landing).await
+    }
+
+    /// Gives up the pending log-in.
+    pub async fn cancel(&self, browser: &Browser) -> Result<Landing, AppError> {
+        if let Some(token) = &browser.pending {
+            pending::take(&self.core.db, token, self.core.now()).await?;
+        }
+        Ok(Landing { pending: CookieChange::Clear, ..Landing::to(routes::LOGIN) })
+    }
+
+    /// Starts signing in with a passkey.
+    pub async fn start_passkey(&self) -> Result<Ceremony, AppError> {
+        self.passkeys.start_sign_in().await
+    }
+
+    /// Finishes signing in with a passkey: a session, as a password and a second factor would
+    /// give.
+    pub async fn finish_passkey(&self, browser: &Browser, token: &str, credential: &str) -> Result<Landing, AppError> {
+        let user_id = self.passkeys.finish_sign_in(token, credential).await?;
+        let user = users::find(&self.core.db, user_id).await?.ok_or(AppError::PasskeyFailed)?;
+        self.start(browser, user.id, &user.password_hash, EventKind::SignedIn, SignInMethod::Passkey, Landing::to(routes::HOME))
+            .await
+    }
+
+    /// Logs the browser's session out (if it has one) and signs the browser out.
+    pub async fn log_out(&self, browser: &Browser) -> Result<Landing, AppError> {
+        if let Some(session) = &browser.session {
+            self.sessions.logout(session, &browser.client).await?;
+        }
+        Ok(self.leave(EndReason::LoggedOut))
+    }
+}
+
+/// The log-in page, saying why the browser was signed out.
+pub fn signed_out_page(messages: &Messages, reason: EndReason) -> String {
+    messages.redirect(routes::LOGIN, &Message::new(Kind::SignedOut, reason.as_str(), None))
+}
