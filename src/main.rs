@@ -48,7 +48,7 @@ async fn main() -> ExitCode {
         );
     }
     let addr = config.site_addr;
-    active_sessions::identity::client::device::warm_up();
+    active_sessions::identity::client::warm_up();
     let state = match AppState::build(config, Arc::new(SystemClock)).await {
         Ok(state) => state,
         Err(e) => {

@@ -5,7 +5,7 @@ use active_sessions::app::state::AppState;
 use crate::setup::{BenchDb, signed_in, state};
 use active_sessions::{
     app::server,
-    identity::{web::caller::RequestAuth, client::device::ClientInfo, web::layer::session_layer, model::{EventKind, SignInMethod}},
+    identity::{web::RequestAuth, client::ClientInfo, web::session_layer, model::{EventKind, SignInMethod}},
     infra::{config::CacheMode, db::Db},
 };
 use axum::{Extension, Router, middleware::from_fn_with_state, response::IntoResponse, routing::get};

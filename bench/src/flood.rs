@@ -10,7 +10,7 @@ use crate::{
     report::Report,
     setup::{BenchDb, signed_in, state},
 };
-use active_sessions::{app::server, identity::web::layer::session_layer, infra::config::CacheMode};
+use active_sessions::{app::server, identity::web::session_layer, infra::config::CacheMode};
 use axum::{Router, middleware::from_fn_with_state, routing::get};
 use std::{
     collections::BTreeMap,

@@ -17,7 +17,7 @@ mod setup;
 
 use active_sessions::{
     app::server,
-    identity::{client::device::ClientInfo, model::{EventKind, SignInMethod}},
+    identity::{client::ClientInfo, model::{EventKind, SignInMethod}},
     infra::config::CacheMode,
 };
 use axum::{Router, routing::get};

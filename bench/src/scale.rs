@@ -8,7 +8,7 @@ use crate::{
     report::Report,
     setup::{BenchDb, count_sessions, plans, probe_user, seed, state},
 };
-use active_sessions::{app::server, identity::web::layer::session_layer, infra::config::CacheMode};
+use active_sessions::{app::server, identity::web::session_layer, infra::config::CacheMode};
 use axum::{Router, middleware::from_fn_with_state, routing::get};
 use std::time::{Duration, Instant};
 

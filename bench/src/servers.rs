@@ -11,7 +11,7 @@ use crate::{
     setup::{BenchDb, probe_user, signed_in, state},
 };
 use active_sessions::{
-    identity::{client::device::ClientInfo, session::Checked},
+    identity::{client::ClientInfo, session::Checked},
     infra::config::CacheMode,
 };
 use futures::StreamExt;

@@ -4,11 +4,10 @@ use active_sessions::app::state::AppState;
 use active_sessions::{
     db_read,
     identity::{
-        client::device::ClientInfo,
-        session::store::{self as session_store, SessionRecord},
-        session::token::SessionToken,
+        client::ClientInfo,
+        session::{SessionRecord, SessionToken, seed_sessions},
         model::{EventKind, SignInMethod},
-        account::users,
+        account::{seed_user, seed_users},
     },
     infra::{
         clock::{Clock, SystemClock},
@@ -78,7 +77,7 @@ pub async fn state(url: &str, cache: CacheMode) -> AppState {
 pub async fn signed_in(state: &AppState) -> (i64, String) {
     let now = SystemClock.now_ms();
     let email = format!("bench-{}@example.com", SessionToken::generate().id());
-    let user = users::create(&state.db, &email, "not-a-hash", now).await.unwrap().unwrap();
+    let user = seed_user(&state.db, &email, "not-a-hash", now).await.unwrap().unwrap();
     let client = ClientInfo::local("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0");
     let token = state.sessions.create(user, "not-a-hash", &client, EventKind::SignedIn, SignInMethod::Password, true).await.unwrap().unwrap().token;
     (user, format!("{}={}", state.cookies.name(), token.cookie_value()))
@@ -95,7 +94,7 @@ pub async fn seed(db: &Db, count: i64, expired: bool) {
     let mut made = 0i64;
     for first in (0..users).step_by(10_000) {
         let emails: Vec<String> = (first..(first + 10_000).min(users)).map(|n| format!("u{tag}{n}@bench")).collect();
-        let ids = users::insert_many(db, &emails, "x", now).await.unwrap();
+        let ids = seed_users(db, &emails, "x", now).await.unwrap();
         let sessions: Vec<SessionRecord> = (0..emails.len() * 10)
             .map(|n| n as i64 + made)
             .take_while(|n| *n < count)
@@ -106,7 +105,7 @@ pub async fn seed(db: &Db, count: i64, expired: bool) {
             })
             .collect();
         made += sessions.len() as i64;
-        session_store::insert_many(db, &sessions).await.unwrap();
+        seed_sessions(db, &sessions).await.unwrap();
     }
     if let Db::Postgres(pool) = db {
         // As after any bulk load: otherwise autovacuum (and first-read hint-bit writes) run
@@ -123,11 +122,11 @@ pub async fn count_sessions(db: &Db) -> i64 {
 pub async fn probe_user(state: &AppState, n: usize) -> (i64, Vec<SessionToken>) {
     let now = SystemClock.now_ms();
     let email = format!("probe-{}@example.com", SessionToken::generate().id());
-    let user = users::create(&state.db, &email, "x", now).await.unwrap().unwrap();
+    let user = seed_user(&state.db, &email, "x", now).await.unwrap().unwrap();
     let tokens: Vec<SessionToken> = (0..n).map(|_| SessionToken::generate()).collect();
     let week = 7 * 24 * 3600 * 1000i64;
     let records: Vec<SessionRecord> = tokens.iter().map(|t| SessionRecord::seed(t.id(), &t.secret_hash(), user, now, week)).collect();
-    session_store::insert_many(&state.db, &records).await.unwrap();
+    seed_sessions(&state.db, &records).await.unwrap();
     (user, tokens)
 }
 

@@ -3,7 +3,7 @@
 
 use active_sessions::app::state::AppState;
 use crate::report::Report;
-use active_sessions::identity::{session::store as session_store, session::token::SessionToken};
+use active_sessions::identity::session::SessionToken;
 use std::net::SocketAddr;
 
 pub struct Sizes {
@@ -20,7 +20,7 @@ async fn weigh(url: &str, cookie: &str, encoding: &str) -> usize {
 
 pub async fn sizes(state: &AppState, addr: SocketAddr, cookie: &str) -> Sizes {
     let token = SessionToken::parse(cookie.split_once('=').unwrap().1).unwrap();
-    let me = session_store::find(&state.db, token.id()).await.unwrap().expect("the bench session exists");
+    let me = state.sessions.find(token.id()).await.unwrap().expect("the bench session exists");
     let other = state.sessions.list(me.user_id).await.unwrap().into_iter().find(|s| s.id != me.id).unwrap();
     let base = format!("http://{addr}");
     let mut rows = Vec::new();

@@ -237,7 +237,17 @@ test("ending another session asks for the password once the window has passed", 
   await page.getByRole("button", { name: "Create account" }).click();
   const b = await newDevice({ userAgent: AGENTS.firefoxWindows, baseURL: base });
   await logIn(b, email);
-  await page.waitForTimeout(1500);
+  // Until the server says the window after the last password entry has passed.
+  await expect
+    .poll(async () => {
+      const res = await page.request.post(`${base}/api/sessions/list`, {
+        headers: { origin: base, accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+        data: "",
+      });
+      const list = await res.json();
+      return list.now > list.reauth_until;
+    }, { timeout: 10_000 })
+    .toBe(true);
   await page.goto(`${base}/active-sessions`);
   await waitForHydration(page);
   await page.getByRole("button", { name: /^Session actions — Firefox on Windows/ }).click();

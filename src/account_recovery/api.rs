@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::{
     auth::api::AccountNotice,
-    identity::web::caller::Caller,
+    identity::web::Caller,
     infra::{
         flash::{Kind, Message},
         routes,

@@ -26,7 +26,7 @@ pub struct ActivityPage {
 
 #[server(endpoint = "security_activity")]
 pub async fn security_activity(page: Option<u32>) -> Result<ActivityPage, AppError> {
-    let me = crate::identity::web::caller::SignedIn::get()?;
+    let me = crate::identity::web::SignedIn::get()?;
     let page = page.unwrap_or(1).clamp(1, 10_000);
     // One more than a page: whether there is an older page.
     let mut found = me.identity.security_log.page(me.session.user_id, PAGE_SIZE + 1, i64::from(page - 1) * PAGE_SIZE).await?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    identity::{admin::UserSummary, web::caller::SignedIn},
+    identity::{admin::UserSummary, web::SignedIn},
     infra::{
         flash::{Kind, Message},
         routes,

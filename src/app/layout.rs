@@ -61,7 +61,7 @@ pub struct Account {
 
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Account, AppError> {
-    let me = crate::identity::web::caller::SignedIn::get()?;
+    let me = crate::identity::web::SignedIn::get()?;
     let (email, admin) = me.identity.admin.whoami(me.session.user_id).await?;
     Ok(Account { email, admin })
 }

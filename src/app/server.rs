@@ -5,7 +5,7 @@ use crate::app::state::AppState;
 use super::{App, shell};
 use crate::{
     identity::{
-        web::layer::{admin_gate, email_link_from_url, session_layer},
+        web::{admin_gate, email_link_from_url, session_layer},
     },
     infra::{
         forms, guard,
@@ -171,6 +171,9 @@ pub fn spawn_cleanup(state: AppState, every: Duration) -> tokio::task::JoinHandl
             }
             if let Err(e) = state.credentials.throttle.purge(state.clock.now_ms()).await {
                 tracing::warn!("attempt clean-up failed: {e}");
+            }
+            if let Err(e) = state.sign_in.purge_expired().await {
+                tracing::warn!("clean-up of expired sign-in state failed: {e}");
             }
         }
     })

@@ -7,15 +7,13 @@ use crate::identity::{
     admin::Administration,
     security_log::SecurityLog,
     sign_in::SignIn,
-    web::cookie::CookieJar,
-    account::credentials::{Budgets, Credentials},
-    client::geo::GeoIp,
-    session::hub::LiveHub,
-    account::passwords::Passwords,
-    session::SessionService,
-    session::check::fleet::Fleet,
-    session::check::signal::EndingSignal,
-    account::throttle::Throttle,
+    account::{Budgets, Credentials, Passwords, Throttle},
+    client::GeoIp,
+    session::{
+        LiveHub, SessionRules, SessionService,
+        check::{Coherence, EndingSignal, SessionCheck},
+    },
+    web::CookieJar,
 };
 use crate::infra::{
     clock::{Clock, duration_ms},
@@ -85,44 +83,31 @@ impl AppState {
             None => GeoIp::disabled(),
         };
         let geo = Arc::new(geo);
-        let mut cache = match config.session_cache {
-            CacheMode::On => true,
+        let cache = match config.session_cache {
+            CacheMode::On | CacheMode::Auto => true,
             CacheMode::Off => false,
-            CacheMode::Auto => true,
         };
-        // Other processes on the same SQLite file (the command line, a second server) must be
-        // able to empty our cache; without the shared signal, no cache.
-        let signal = match (&db, cache) {
+        let coherence = match (&db, cache) {
+            (Db::Postgres(pool), cache) => Coherence::Postgres { pool: pool.clone(), cache },
+            (Db::Sqlite { .. }, false) => Coherence::Off,
+            // Other processes on the same SQLite file (the command line, a second server) must
+            // be able to empty our cache; without the shared signal, no cache.
             (Db::Sqlite { write, .. }, true) => match EndingSignal::open(write.connect_options().get_filename()) {
-                Ok(signal) => Some(signal),
+                Ok(signal) => Coherence::SqliteSignal(signal),
                 Err(e) => {
                     tracing::warn!("session cache off: cannot open the endings signal next to the database: {e}");
-                    cache = false;
-                    None
+                    Coherence::Off
                 }
             },
-            _ => None,
         };
         let live = LiveHub::new(db.clone());
-        let mut sessions = SessionService::new(
-            db.clone(),
-            clock.clone(),
-            geo.clone(),
-            config.session_idle_timeout,
-            config.session_max_lifetime,
-            config.max_sessions_per_user,
-            cache,
-            signal,
-            Some(live.clone()),
-        );
-        // Servers sharing Postgres tell each other of every ending; with the cache on, they
-        // hold leases (see `fleet.rs`).
-        if let Db::Postgres(pool) = &db {
-            sessions = sessions.with_fleet(|cache| match cache {
-                Some(cache) => Fleet::member(pool.clone(), cache),
-                None => Fleet::publisher(pool.clone()),
-            });
-        }
+        let rules = SessionRules {
+            idle: config.session_idle_timeout,
+            max: config.session_max_lifetime,
+            max_per_user: config.max_sessions_per_user,
+        };
+        let check = SessionCheck::new(&db, coherence);
+        let sessions = SessionService::new(db.clone(), clock.clone(), geo.clone(), rules, check, Some(live.clone()));
         let sessions = Arc::new(sessions);
         let leptos_options = LeptosOptions::builder()
             .output_name(env!("CARGO_PKG_NAME"))

@@ -10,7 +10,7 @@ use crate::{
     identity::{
         model::EndReason,
         sign_in::SignUp,
-        web::caller::{Caller, SignedIn},
+        web::{Caller, SignedIn},
     },
     infra::routes,
 };

@@ -39,12 +39,12 @@ mod services {
     use super::{
         account::{Accounts, Credentials, Passkeys, TwoFactor},
         admin::Administration,
-        client::{device::ClientInfo, geo::GeoIp},
+        client::{ClientInfo, GeoIp},
         model::EventKind,
         security_log::{NewEvent, Origin, SecurityLog},
-        session::{SessionService, hub::LiveHub},
+        session::{LiveHub, SessionService},
         sign_in::SignIn,
-        web::cookie::CookieJar,
+        web::CookieJar,
     };
     use crate::infra::{
         clock::{Clock, Millis},

@@ -6,11 +6,25 @@ use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
 };
-use std::path::PathBuf;
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
 
-pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
-    Outbox { transport: AsyncFileTransport<Tokio1Executor>, from: Mailbox, dir: PathBuf },
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    /// Mail jobs running in the background, and a bell rung when the last one ends.
+    running: AtomicUsize,
+    settled: tokio::sync::Notify,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox { transport: AsyncFileTransport<Tokio1Executor>, dir: PathBuf },
 }
 
 /// A message to send: one recipient, a subject, and the same words as text and as HTML.
@@ -48,37 +62,53 @@ impl Mailer {
     /// `smtps://user:password@host`, `smtp://host?tls=required`), the outbox otherwise.
     pub fn new(smtp_url: Option<&str>, outbox: PathBuf, from: &str) -> Result<Mailer, String> {
         let from: Mailbox = from.parse().map_err(|e| format!("MAIL_FROM: {e}"))?;
-        match smtp_url {
-            Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| format!("SMTP_URL: {e}"))?
-                    .build();
-                Ok(Mailer::Smtp { transport, from })
-            }
+        let transport = match smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("SMTP_URL: {e}"))?.build(),
+            ),
             None => {
                 std::fs::create_dir_all(&outbox).map_err(|e| format!("MAIL_OUTBOX: cannot create {}: {e}", outbox.display()))?;
-                let transport = AsyncFileTransport::<Tokio1Executor>::new(&outbox);
-                Ok(Mailer::Outbox { transport, from, dir: outbox })
+                Transport::Outbox { transport: AsyncFileTransport::<Tokio1Executor>::new(&outbox), dir: outbox }
             }
-        }
+        };
+        Ok(Mailer { transport, from, running: AtomicUsize::new(0), settled: tokio::sync::Notify::new() })
     }
 
     /// Whether mail really leaves the server (SMTP), rather than landing in the outbox.
     pub fn is_configured(&self) -> bool {
-        matches!(self, Mailer::Smtp { .. })
+        matches!(self.transport, Transport::Smtp(_))
     }
 
-    fn from(&self) -> &Mailbox {
-        match self {
-            Mailer::Smtp { from, .. } | Mailer::Outbox { from, .. } => from,
-        }
-    }
-
-    /// Sends `mail` in the background: whoever caused it does not wait for the mail server
-    /// (and an answer takes as long whether or not a mail went out).
-    pub fn send_later(self: &std::sync::Arc<Self>, mail: Mail) {
+    /// Runs a mail job (deciding what to send, and sending it) in the background: whoever
+    /// caused it does not wait for the mail server, and an answer takes as long whether or not
+    /// a mail went out.
+    pub fn spawn(self: &Arc<Self>, job: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.running.fetch_add(1, Ordering::SeqCst);
         let mailer = self.clone();
-        tokio::spawn(async move { mailer.send(mail).await });
+        tokio::spawn(async move {
+            job.await;
+            if mailer.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+                mailer.settled.notify_waiters();
+            }
+        });
+    }
+
+    /// Sends `mail` in the background (see [`Mailer::spawn`]).
+    pub fn send_later(self: &Arc<Self>, mail: Mail) {
+        let mailer = self.clone();
+        self.spawn(async move { mailer.send(mail).await });
+    }
+
+    /// Resolves once no mail job runs: everything asked for so far was sent, or decided
+    /// against. What the tests wait for before saying that no mail went out.
+    pub async fn settled(&self) {
+        loop {
+            let bell = self.settled.notified();
+            if self.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            bell.await;
+        }
     }
 
     /// Sends `mail`; problems are logged (never the message body: it may carry a link).
@@ -91,7 +121,7 @@ impl Mailer {
             }
         };
         let message = Message::builder()
-            .from(self.from().clone())
+            .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html));
@@ -102,13 +132,13 @@ impl Mailer {
                 return;
             }
         };
-        match self {
-            Mailer::Smtp { transport, .. } => {
+        match &self.transport {
+            Transport::Smtp(transport) => {
                 if let Err(e) = transport.send(message).await {
                     tracing::warn!("SMTP delivery failed: {e}");
                 }
             }
-            Mailer::Outbox { transport, dir, .. } => match transport.send(message).await {
+            Transport::Outbox { transport, dir } => match transport.send(message).await {
                 Ok(id) => tracing::info!("mail written to {}/{id}.eml", dir.display()),
                 Err(e) => tracing::warn!("could not write mail to the outbox: {e}"),
             },

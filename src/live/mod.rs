@@ -9,7 +9,7 @@
 //!   page's rows.
 //!
 //! The stream hears of starts and endings from this server at once and, on Postgres, from the
-//! others through `LISTEN`/`NOTIFY` (`identity::session::hub`). It also re-reads its own session at the
+//! others through `LISTEN`/`NOTIFY` (`identity::session::LiveHub`). It also re-reads its own session at the
 //! moment it would expire and every few seconds, so an ending it did not hear of (the command
 //! line on SQLite, a lost notification connection) still closes it. Heartbeats keep proxies
 //! from dropping it; the number open per session and per account is capped.

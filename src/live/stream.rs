@@ -3,11 +3,8 @@
 use crate::identity::{
     Identity,
     model::EndReason,
-    session::{
-        AuthSession,
-        hub::{Change, LiveEvent},
-    },
-    web::{caller::RequestAuth, layer::SignedOutBecause},
+    session::{AuthSession, Change, LiveEvent},
+    web::{RequestAuth, SignedOutBecause},
 };
 use axum::{
     extract::{Request, State},
@@ -138,6 +135,6 @@ async fn sign_in_alert(state: &Identity, session_id: &str) -> Option<Event> {
         _ => "a new country",
     };
     let device = crate::identity::model::device_label(record.browser.as_deref(), record.os.as_deref());
-    let place = record.location.unwrap_or_else(|| crate::identity::client::geo::UNKNOWN_LOCATION.to_owned());
+    let place = record.location.unwrap_or_else(|| crate::identity::client::UNKNOWN_LOCATION.to_owned());
     Some(Event::default().event("alert").data(format!("New sign-in from {what}: {device}, {place}.")))
 }

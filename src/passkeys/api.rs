@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    identity::web::caller::{Caller, SignedIn},
+    identity::web::{Caller, SignedIn},
     infra::routes,
 };
 

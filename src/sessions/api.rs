@@ -9,12 +9,9 @@ use crate::{
     identity::{
         Identity,
         model::{DeviceKind, SignInMethod, device_label},
-        session::{
-            AuthSession,
-            store::{SessionRecord, SightingRecord},
-        },
+        session::{AuthSession, SessionRecord, SightingRecord},
         sign_in::SessionEnded,
-        web::caller::{Caller, SignedIn},
+        web::{Caller, SignedIn},
     },
     infra::routes,
     sessions::types::{AutoSignOut, Notice, SessionView, SightingView},
@@ -32,7 +29,7 @@ pub fn view(record: SessionRecord, current: Option<&AuthSession>, now: i64, hist
         kind: DeviceKind::parse(&record.device_kind),
         model: record.device_model,
         ip: record.ip,
-        location: record.location.unwrap_or_else(|| crate::identity::client::geo::UNKNOWN_LOCATION.to_owned()),
+        location: record.location.unwrap_or_else(|| crate::identity::client::UNKNOWN_LOCATION.to_owned()),
         created_at: record.created_at,
         // This very request is activity, whether or not it was written down yet.
         last_seen_at: if is_current { now } else { record.times.last_seen_at },
@@ -85,7 +82,7 @@ pub async fn get_session_details(id: String) -> Result<SessionDetails, AppError>
         .map(|h| SightingView {
             at: h.at,
             ip: h.sighting.ip.clone(),
-            location: h.sighting.location.clone().unwrap_or_else(|| crate::identity::client::geo::UNKNOWN_LOCATION.to_owned()),
+            location: h.sighting.location.clone().unwrap_or_else(|| crate::identity::client::UNKNOWN_LOCATION.to_owned()),
             device: device_label(h.sighting.browser.as_deref(), h.sighting.os.as_deref()),
         })
         .collect();

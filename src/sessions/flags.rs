@@ -5,8 +5,8 @@
 
 use super::types::{Flag, FlagKind};
 use crate::identity::{
-    session::store::{SessionRecord, SightingRecord},
-    session::country,
+    session::{SessionRecord, SightingRecord},
+    sign_in::country,
     model::device_label,
 };
 
@@ -51,7 +51,7 @@ fn change(history: &[SightingRecord]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::session::store::Sighting;
+    use crate::identity::session::Sighting;
 
     fn seen(at: i64, ip: &str, place: &str, browser: &str) -> SightingRecord {
         SightingRecord {

@@ -5,7 +5,7 @@ use super::{
     api::{view, views},
     rows::own_row,
 };
-use crate::identity::{Identity, web::caller::RequestAuth};
+use crate::identity::{Identity, web::RequestAuth};
 use axum::{
     extract::{Path, Request, State},
     response::{IntoResponse, Response},

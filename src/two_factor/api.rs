@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     identity::{
         account::Code,
-        web::caller::{Caller, SignedIn},
+        web::{Caller, SignedIn},
     },
     infra::{
         flash::{Kind, Message},

@@ -161,7 +161,7 @@ struct Setup {
 async fn setup_in_progress() -> Option<Setup> {
     #[cfg(feature = "ssr")]
     {
-        let me = crate::identity::web::caller::SignedIn::get().ok()?;
+        let me = crate::identity::web::SignedIn::get().ok()?;
         let setup = me.identity.two_factor.setup(&me.session).await.ok()??;
         Some(Setup { key: setup.key, qr_svg: setup.qr_svg })
     }
@@ -220,7 +220,7 @@ pub fn TwoFactorSetupPage() -> impl IntoView {
 async fn fresh_recovery_codes() -> Option<Vec<String>> {
     #[cfg(feature = "ssr")]
     {
-        let me = crate::identity::web::caller::SignedIn::get().ok()?;
+        let me = crate::identity::web::SignedIn::get().ok()?;
         me.identity.two_factor.fresh_codes(&me.session).await.ok()?
     }
     #[cfg(not(feature = "ssr"))]

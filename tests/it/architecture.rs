@@ -1,6 +1,8 @@
 //! The shape of the code (docs/ARCHITECTURE.md), checked: imports among the top-level modules
-//! of `src/` run one way, no source file grows past ~500 lines, both migration folders define
-//! the same schema, and every path in `infra::routes` is a page the app serves.
+//! of `src/` run one way, no source file grows past ~500 lines, `identity` is a few rooms that
+//! features enter only by their doors and whose stores stay inside, no feature touches the
+//! database, both migration folders define the same schema, and every path in
+//! `infra::routes` is a page the app serves.
 
 use crate::support::*;
 use std::{
@@ -151,6 +153,224 @@ fn no_source_file_is_over_500_lines() {
         .map(|(f, n)| format!("{} ({n} lines)", f.display()))
         .collect();
     assert!(long.is_empty(), "split these: {long:?}");
+}
+
+const FEATURES: &[&str] = &["auth", "account_recovery", "sessions", "settings", "activity", "two_factor", "passkeys", "admin", "live"];
+const IDENTITY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/identity");
+
+/// Room modules that are doors themselves (public on purpose): the session check's
+/// coherence choice is made by the composition root.
+const PUBLIC_SUBMODULES: &[&str] = &["session::check"];
+
+fn ident_at(text: &str, at: usize) -> Option<(String, usize)> {
+    let rest = &text[at..];
+    let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    (len > 0).then(|| (rest[..len].to_owned(), at + len))
+}
+
+fn skip_space(text: &str, mut at: usize) -> usize {
+    while text[at..].starts_with(|c: char| c.is_whitespace()) {
+        at += text[at..].chars().next().unwrap().len_utf8();
+    }
+    at
+}
+
+/// The paths a use-tree (or an expression path) starting at `at` names, each as its segments.
+fn use_tree(text: &str, at: usize, prefix: Vec<String>) -> (Vec<Vec<String>>, usize) {
+    let mut path = prefix;
+    let mut at = skip_space(text, at);
+    loop {
+        if text[at..].starts_with('{') {
+            let mut out = Vec::new();
+            at += 1;
+            loop {
+                at = skip_space(text, at);
+                if text[at..].starts_with('}') {
+                    return (out, at + 1);
+                }
+                let (paths, next) = use_tree(text, at, path.clone());
+                out.extend(paths);
+                at = skip_space(text, next);
+                if text[at..].starts_with(',') {
+                    at += 1;
+                }
+            }
+        }
+        if text[at..].starts_with('*') {
+            path.push("*".into());
+            return (vec![path], at + 1);
+        }
+        let Some((name, next)) = ident_at(text, at) else { return (vec![path], at) };
+        path.push(name);
+        at = next;
+        let after = skip_space(text, at);
+        if text[after..].starts_with("::") {
+            at = skip_space(text, after + 2);
+            continue;
+        }
+        // `x as y`
+        if let Some(rest) = text[after..].strip_prefix("as ") {
+            let skipped = after + 3 + (rest.len() - rest.trim_start().len());
+            if let Some((_, next)) = ident_at(text, skipped) {
+                at = next;
+            }
+        }
+        return (vec![path], at);
+    }
+}
+
+/// Every path through `identity::` in `text`: the segments after `identity`.
+fn identity_paths(text: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("identity::") {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        out.extend(use_tree(text, at + "identity::".len(), Vec::new()).0);
+    }
+    out
+}
+
+/// What a room's door (`src/identity/<room>/mod.rs`) lets through: what it re-exports, its
+/// public modules, and the public items it defines itself.
+fn door(room: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(format!("{IDENTITY}/{room}/mod.rs")).unwrap();
+    let mut names = BTreeSet::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if let Some(rest) = line.strip_prefix("pub use ") {
+            for path in use_tree(rest, 0, Vec::new()).0 {
+                // `a::b as c` exports `c`: read the alias from the text.
+                names.insert(path.last().unwrap().clone());
+            }
+            for alias in rest.split(" as ").skip(1) {
+                if let Some((name, _)) = ident_at(alias, 0) {
+                    names.insert(name);
+                }
+            }
+        }
+        for item in ["pub mod ", "pub struct ", "pub enum ", "pub fn ", "pub async fn ", "pub const ", "pub type ", "pub trait "] {
+            if let Some(rest) = line.strip_prefix(item) {
+                if let Some((name, _)) = ident_at(rest, 0) {
+                    names.insert(name);
+                }
+            }
+        }
+    }
+    names
+}
+
+fn rooms() -> Vec<String> {
+    std::fs::read_dir(IDENTITY)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn feature_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for feature in FEATURES.iter().chain(&["app"]) {
+        let dir = Path::new(SRC).join(feature);
+        if dir.is_dir() {
+            rust_files(&dir, &mut files);
+        } else {
+            files.push(Path::new(SRC).join(format!("{feature}.rs")));
+        }
+    }
+    files
+}
+
+#[test]
+fn identity_is_a_few_rooms_each_with_a_purpose() {
+    let entries: Vec<_> = std::fs::read_dir(IDENTITY).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(entries.len() <= 10, "src/identity has {} entries: {entries:?}", entries.len());
+    for entry in entries {
+        let file = if entry.is_dir() { entry.join("mod.rs") } else { entry.clone() };
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{} has no mod.rs", entry.display()));
+        assert!(text.starts_with("//! "), "{} does not begin by saying what it is for (a //! line)", file.display());
+    }
+}
+
+#[test]
+fn room_internals_stay_inside() {
+    let mut wrong = Vec::new();
+    for room in rooms() {
+        let mut files = Vec::new();
+        rust_files(&Path::new(IDENTITY).join(&room), &mut files);
+        for file in files.iter().filter(|f| f.file_name().unwrap() == "mod.rs") {
+            let text = std::fs::read_to_string(file).unwrap();
+            let module = file.parent().unwrap().strip_prefix(IDENTITY).unwrap().to_str().unwrap().replace('/', "::");
+            for line in text.lines().filter(|l| l.starts_with("pub mod ")) {
+                let name = ident_at(&line["pub mod ".len()..], 0).unwrap().0;
+                let path = format!("{module}::{name}");
+                if !PUBLIC_SUBMODULES.contains(&path.as_str()) {
+                    wrong.push(format!("{}: pub mod {name} (stores and services stay inside; export what others need)", file.display()));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn features_enter_identity_by_its_doors() {
+    let rooms = rooms();
+    let doors: BTreeMap<String, BTreeSet<String>> = rooms.iter().map(|r| (r.clone(), door(r))).collect();
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for file in feature_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code: String = text.lines().map(|l| l.split("//").next().unwrap()).collect::<Vec<_>>().join("\n");
+        for path in identity_paths(&code) {
+            seen += 1;
+            let Some(first) = path.first() else { continue };
+            if !rooms.contains(first) {
+                // `identity::model::…` (the shared words) and `identity::Identity`.
+                continue;
+            }
+            let ok = path.get(1).is_none_or(|name| {
+                doors[first].contains(name) || PUBLIC_SUBMODULES.contains(&format!("{first}::{name}").as_str())
+            });
+            if !ok {
+                wrong.push(format!("{}: identity::{}", file.display(), path.join("::")));
+            }
+        }
+    }
+    assert!(seen > 20, "the scan found only {seen} paths into identity");
+    assert!(wrong.is_empty(), "paths past a room's door:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn no_feature_touches_the_database() {
+    let touching = |files: &[PathBuf]| {
+        let mut found = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap();
+                if [".db", "db_read!", "db_write!", "sqlx::", "infra::db", "Db::"].iter().any(|needle| code.contains(needle)) {
+                    found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+        found
+    };
+    let (app, features): (Vec<PathBuf>, Vec<PathBuf>) = feature_files().into_iter().partition(|f| f.starts_with(Path::new(SRC).join("app")));
+    assert!(!touching(&app).is_empty(), "the scan finds the composition root's database handle");
+    let wrong = touching(&features);
+    assert!(wrong.is_empty(), "a rule that touches the database belongs in an identity service:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_scanners_see_what_they_should() {
+    let paths = identity_paths("use crate::{identity::{web::{Caller, SignedIn}, session::SessionRecord as R}, infra::x};");
+    assert_eq!(paths, vec![vec!["web", "Caller"], vec!["web", "SignedIn"], vec!["session", "SessionRecord"]]);
+    assert_eq!(identity_paths("let me = crate::identity::web::SignedIn::get()?;"), vec![vec!["web", "SignedIn", "get"]]);
+    assert!(door("session").contains("SessionService") && !door("session").contains("store"));
+    assert!(door("account").contains("seed_users"), "aliases count");
 }
 
 /// Tables, their columns (with nullability) and their indexes (with columns), as one database

@@ -1,25 +1,15 @@
 //! Integration tests: the real app on a real socket, against real SQLite files and a real
-//! Postgres server. Every test body runs once per back-end, each on a fresh database.
+//! Postgres server. Every test body runs once per back-end, each on a fresh database. One
+//! folder per feature of `src/`, and `platform` for what every feature stands on.
 
 #[macro_use]
 mod support;
 
-mod abuse;
-mod accounts;
+mod account_recovery;
 mod admin;
 mod architecture;
-mod barriers;
-mod crash;
-mod headers;
-mod history;
+mod auth;
 mod live;
-mod logs;
-mod process;
-mod properties;
-mod races;
-mod recovery;
-mod security;
-mod servers;
+mod platform;
 mod sessions;
 mod two_factor;
-mod wire;

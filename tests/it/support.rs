@@ -590,3 +590,75 @@ impl Device {
         }
     }
 }
+
+/// What the tests read of the app's state, through the app's own services (or, for what no
+/// service shows, a plain query).
+impl TestApp {
+    /// The account of the session `device` holds.
+    pub async fn user_of(&self, device: &Device) -> i64 {
+        self.state.sessions.find(&device.session_id()).await.unwrap().expect("a live session").user_id
+    }
+
+    /// The account with `email`.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        self.state.admin.target_by_email(email).await.unwrap().expect("an account").user_id
+    }
+
+    /// Whether the session row `id` is still there.
+    pub async fn session_exists(&self, id: &str) -> bool {
+        self.state.sessions.find(id).await.unwrap().is_some()
+    }
+
+    pub async fn events(&self, user_id: i64, kind: active_sessions::identity::model::EventKind) -> i64 {
+        self.state.security_log.count(user_id, kind).await.unwrap()
+    }
+
+    /// The base32 secret of the account's authenticator app.
+    pub async fn totp_secret(&self, user_id: i64) -> String {
+        active_sessions::db_read!(&self.state.db, |pool| {
+            sqlx::query_scalar("SELECT secret FROM totp WHERE user_id = $1").bind(user_id).fetch_one(pool).await
+        })
+        .expect("an authenticator app is set up")
+    }
+
+    /// The code the account's app shows now (the app clock is the test's clock), `steps` steps off.
+    pub async fn app_code(&self, user_id: i64, steps: i64) -> String {
+        use active_sessions::infra::clock::Clock;
+        let at = self.clock.now_ms() / 1000 + steps * 30;
+        active_sessions::identity::account::authenticator_code(&self.totp_secret(user_id).await, at as u64).unwrap()
+    }
+}
+
+/// The recovery codes a page shows (`<code>xxxxx-xxxxx</code>`).
+pub fn recovery_codes_in(html: &str) -> Vec<String> {
+    html.split("<code>")
+        .skip(1)
+        .filter_map(|s| s.split_once("</code>").map(|(code, _)| code.to_owned()))
+        .filter(|c| c.len() == 11 && c.as_bytes()[5] == b'-')
+        .collect()
+}
+
+impl TestApp {
+    /// Turns the authenticator app on for `device`'s account through the pages, as a person
+    /// would (with the password, in case it is due); returns the recovery codes as shown once.
+    pub async fn turn_on_two_factor(&self, device: &mut Device) -> Vec<String> {
+        let user_id = self.user_of(device).await;
+        let res = device.form("/api/two_factor/begin", &[("password", PASSWORD)]).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let page = device.get("/settings/two-factor").await;
+        assert!(page.body.contains("Setup key") && page.body.contains("<svg"), "the setup page shows the key and the QR code");
+        let code = self.app_code(user_id, 0).await;
+        let res = device.form("/api/two_factor/enable", &[("code", &code)]).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let codes = recovery_codes_in(&device.get("/settings/two-factor/recovery-codes").await.body);
+        assert_eq!(codes.len(), 10, "the page shows ten recovery codes");
+        // The codes move on: the next step of the clock, so the first code is spent.
+        self.clock.advance(std::time::Duration::from_secs(30));
+        codes
+    }
+}
+
+/// The strings a query returns (the first column of every row), on either database.
+pub async fn sqlx_strings(app: &TestApp, sql: &str) -> Vec<String> {
+    active_sessions::db_read!(&app.state.db, |pool| sqlx::query_scalar(sql).fetch_all(pool).await).unwrap()
+}

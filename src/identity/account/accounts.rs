@@ -3,7 +3,7 @@
 
 use super::{credentials::Credentials, passwords, users};
 use crate::{
-    identity::{Core, client::device::ClientInfo, session::{AuthSession, SessionService}},
+    identity::{Core, client::ClientInfo, session::{AuthSession, SessionService}},
     infra::{clock::duration_ms, error::AppError},
 };
 use std::sync::Arc;

@@ -8,9 +8,9 @@
 //! elsewhere can exhaust the email's budget without locking out the owner's own browsers.
 
 use crate::identity::{
-    client::device::ClientInfo,
+    client::ClientInfo,
     security_log::{self, NewEvent, Origin},
-    client::geo::GeoIp,
+    client::GeoIp,
     account::passwords::Passwords,
     account::throttle::{Key, Limit, Reservation, Throttle},
     account::totp,

@@ -3,19 +3,22 @@
 //! recovery codes, passkeys), and the browsers known to have signed in.
 
 mod accounts;
-pub mod credentials;
-pub mod email_links;
-pub mod passkey_store;
-pub mod passkeys;
-pub mod passwords;
-pub mod throttle;
-pub mod totp;
+mod credentials;
+pub(crate) mod email_links;
+mod passkey_store;
+mod passkeys;
+mod passwords;
+mod throttle;
+pub(crate) mod totp;
 mod two_factor;
-pub mod users;
+pub(crate) mod users;
 
 pub use accounts::Accounts;
-pub use credentials::{Code, Credentials};
-pub use passkeys::{Ceremony, Passkeys};
+pub use credentials::{Budgets, Code, Credentials, MAILS_PER_ADDRESS, device_key};
 pub use passkey_store::PasskeyRow;
+pub use passkeys::{Ceremony, Passkeys, clean_name as clean_passkey_name};
+pub use passwords::{BUSY_RETRY_AFTER, MAX_CHARS as MAX_PASSWORD, MIN_CHARS as MIN_PASSWORD, Passwords, check_new as check_new_password};
+pub use throttle::{Key, Limit, RetryAfter, Throttle, client_prefix};
+pub use totp::{RECOVERY_CODES, code_at as authenticator_code};
 pub use two_factor::{Setup, TwoFactor, TwoFactorStatus};
-pub use users::{MAX_EMAIL, check_email};
+pub use users::{MAX_EMAIL, check_email, create as seed_user, insert_many as seed_users};

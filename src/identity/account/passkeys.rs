@@ -6,7 +6,7 @@
 
 use super::{Accounts, passkey_store as store};
 use crate::{
-    identity::{Core, client::device::ClientInfo, model::{EventKind, MAX_PASSKEY_NAME as MAX_NAME}, session::AuthSession},
+    identity::{Core, client::ClientInfo, model::{EventKind, MAX_PASSKEY_NAME as MAX_NAME}, session::AuthSession},
     infra::{config::Config, error::AppError},
 };
 use std::sync::Arc;

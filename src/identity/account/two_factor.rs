@@ -8,7 +8,7 @@ use super::{
     totp,
 };
 use crate::{
-    identity::{Core, client::device::ClientInfo, model::EventKind, session::AuthSession},
+    identity::{Core, client::ClientInfo, model::EventKind, session::AuthSession},
     infra::error::AppError,
 };
 use std::sync::Arc;

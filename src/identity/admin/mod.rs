@@ -1,7 +1,7 @@
 //! Administrators (granted on the server) and what they do to accounts and sessions.
 
 mod service;
-pub mod store;
+mod store;
 
-pub use service::*;
+pub use service::{Actor, Administration, Target};
 pub use store::{Glance, LogEntry, UserSummary};

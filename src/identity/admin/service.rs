@@ -9,7 +9,7 @@ use crate::{
     identity::{
         Core,
         account::{Accounts, TwoFactor, users},
-        client::device::ClientInfo,
+        client::ClientInfo,
         model::{EndReason, EventKind, SignInMethod},
         security_log::{NewEvent, Origin},
         session::{

@@ -21,10 +21,6 @@ impl GeoIp {
             .map_err(|e| format!("GEOIP_DB: could not open {}: {e}", path.display()))
     }
 
-    pub fn is_enabled(&self) -> bool {
-        self.reader.is_some()
-    }
-
     /// "London, United Kingdom", "Local network" or "Unknown location".
     pub fn locate(&self, ip: IpAddr) -> String {
         let ip = ip.to_canonical();

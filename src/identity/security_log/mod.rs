@@ -2,8 +2,7 @@
 //! layer in the same transaction as what it records; read by the activity page.
 
 use crate::identity::{
-    client::device::{self, ClientInfo},
-    client::geo::GeoIp,
+    client::{ClientInfo, GeoIp, parse_device},
     model::{EventKind, EventView, device_label},
 };
 use crate::{db_read, infra::db::Db};
@@ -18,7 +17,7 @@ pub struct Origin {
 
 impl Origin {
     pub fn of(client: &ClientInfo, geo: &GeoIp) -> Origin {
-        let d = device::parse(&client.user_agent, &client.hints);
+        let d = parse_device(&client.user_agent, &client.hints);
         Origin {
             ip: client.ip.to_string(),
             device: device_label(d.browser.as_deref(), d.os.as_deref()),
@@ -77,7 +76,7 @@ macro_rules! insert_event {
     }};
 }
 
-pub async fn record(db: &Db, event: &NewEvent) -> Result<(), sqlx::Error> {
+pub(crate) async fn record(db: &Db, event: &NewEvent) -> Result<(), sqlx::Error> {
     crate::db_write!(db, |pool| insert_event!(pool, event).await.map(|_| ()))
 }
 
@@ -92,7 +91,7 @@ struct EventRow {
 }
 
 /// Events of one user, newest first: `limit` of them after skipping `offset`.
-pub async fn list(db: &Db, user_id: i64, limit: i64, offset: i64) -> Result<Vec<EventView>, sqlx::Error> {
+pub(crate) async fn list(db: &Db, user_id: i64, limit: i64, offset: i64) -> Result<Vec<EventView>, sqlx::Error> {
     let rows: Vec<EventRow> = db_read!(db, |pool| {
         sqlx::query_as(
             "SELECT kind, device, ip, location, detail, created_at FROM security_events \
@@ -120,7 +119,7 @@ pub async fn list(db: &Db, user_id: i64, limit: i64, offset: i64) -> Result<Vec<
 }
 
 /// Events of a kind for a user (for tests and audits).
-pub async fn count(db: &Db, user_id: i64, kind: EventKind) -> Result<i64, sqlx::Error> {
+pub(crate) async fn count(db: &Db, user_id: i64, kind: EventKind) -> Result<i64, sqlx::Error> {
     db_read!(db, |pool| {
         sqlx::query_scalar("SELECT COUNT(*) FROM security_events WHERE user_id = $1 AND kind = $2")
             .bind(user_id)
@@ -132,7 +131,7 @@ pub async fn count(db: &Db, user_id: i64, kind: EventKind) -> Result<i64, sqlx::
 
 /// The places of the account's sign-ins so far (newest first, at most `limit`): where it has
 /// been used from, for telling whether a sign-in comes from a new country.
-pub async fn sign_in_places(db: &Db, user_id: i64, limit: i64) -> Result<Vec<String>, sqlx::Error> {
+pub(crate) async fn sign_in_places(db: &Db, user_id: i64, limit: i64) -> Result<Vec<String>, sqlx::Error> {
     let places: Vec<Option<String>> = db_read!(db, |pool| {
         sqlx::query_scalar(
             "SELECT location FROM security_events WHERE user_id = $1 AND kind IN ($2, $3) \
@@ -161,5 +160,10 @@ impl SecurityLog {
     /// Events of one account, newest first: `limit` of them after skipping `offset`.
     pub async fn page(&self, user_id: i64, limit: i64, offset: i64) -> Result<Vec<EventView>, sqlx::Error> {
         list(&self.db, user_id, limit, offset).await
+    }
+
+    /// How many events of `kind` the account has (for audits and tests).
+    pub async fn count(&self, user_id: i64, kind: EventKind) -> Result<i64, sqlx::Error> {
+        count(&self.db, user_id, kind).await
     }
 }

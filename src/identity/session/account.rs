@@ -3,7 +3,7 @@
 
 use super::service::{AuthSession, DAY_MS, SessionService};
 use crate::identity::{
-    client::device::ClientInfo,
+    client::ClientInfo,
     account::email_links,
     session::endings,
     session::store,

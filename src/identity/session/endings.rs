@@ -154,11 +154,6 @@ pub async fn end_beyond(
     )
 }
 
-/// Ends every session of `owner`.
-pub async fn end_all(db: &Db, owner: i64, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
-    end_where_now!(db, "user_id = $1", [owner], ending)
-}
-
 /// Ends a session that has expired (checked in the same statement against `now`).
 pub async fn end_if_expired(db: &Db, id: &str, now: i64) -> Result<bool, sqlx::Error> {
     let ending = Ending { reason: EndReason::Expired, by: None, at: now, record: Record::Each(EventKind::SessionExpired) };

@@ -3,12 +3,19 @@
 //! open tabs of every start and ending.
 
 mod account;
-mod lookups;
 pub mod check;
-pub mod endings;
-pub mod hub;
-pub mod service;
-pub mod store;
-pub mod token;
+pub(crate) mod endings;
+mod hub;
+mod lookups;
+mod service;
+pub(crate) mod store;
+mod token;
 
-pub use service::*;
+pub use hub::{Change, LiveEvent, LiveHub, STREAMS_PER_SESSION, STREAMS_PER_USER, StreamSlot};
+pub use service::{AuthSession, Checked, SessionRules, SessionService, Started, TOUCH_INTERVAL_MS};
+pub use store::{SessionRecord, SessionTimes, Sighting, SightingRecord};
+pub use token::{SessionToken, TOKEN_CHARS, is_public_id};
+
+/// Inserts sessions without events, in large statements: how tests and benchmarks seed many
+/// sessions quickly (through the store, like the app itself).
+pub use store::insert_many as seed_sessions;

@@ -2,20 +2,18 @@
 //! some or all. The server is the only authority; the cache (when on) is invalidated before
 //! any ending returns.
 
-pub use crate::identity::sign_in::novelty::{Novelty, country, is_new_country};
+use super::{
+    check::{Fleet, Found, SessionCheck},
+    endings::{self, Ended, Ending, Record},
+    hub::{Change, LiveEvent, LiveHub},
+    store::{self, CheckRecord, SessionRecord, SessionTimes},
+    token::SessionToken,
+};
 use crate::identity::{
-    session::check::batch::CheckBatcher,
-    session::check::fleet::Fleet,
-    session::check::cache::{Lookup, SessionCache},
-    client::device::{self, ClientInfo},
-    session::endings::{self, Ended, Ending, Record},
-    security_log::{self, NewEvent, Origin},
-    client::geo::GeoIp,
-    session::store::{self as store, CheckRecord, SessionRecord, SessionTimes},
-    session::hub::{Change, LiveEvent, LiveHub},
-    session::check::signal::EndingSignal,
-    session::token::SessionToken,
+    client::{self as device, ClientInfo, GeoIp},
     model::{EndReason, EventKind, SignInMethod},
+    security_log::{self, NewEvent, Origin},
+    sign_in::novelty::{Novelty, is_new_country},
 };
 use crate::infra::{
     clock::{Clock, Millis, duration_ms},
@@ -23,12 +21,9 @@ use crate::infra::{
 };
 use std::{sync::Arc, time::Duration};
 
+
 /// `last_seen` is written at most this often per session.
 pub const TOUCH_INTERVAL_MS: Millis = 60 * 1000;
-/// Batched session-check queries that may run at once (see `batch.rs`).
-pub const CHECK_QUERIES_IN_FLIGHT: usize = 4;
-/// Entries the in-process cache holds at most (about 200 bytes each).
-pub const CACHE_CAPACITY: usize = 200_000;
 
 /// A request's valid session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,69 +40,45 @@ pub enum Checked {
     SignedOut(Option<EndReason>),
 }
 
+/// How long sessions live and how many an account may have (from the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionRules {
+    /// Unused this long, a session ends.
+    pub idle: Duration,
+    /// However used, a session ends this long after it began.
+    pub max: Duration,
+    /// At the limit, a new sign-in ends the least recently active other session.
+    pub max_per_user: u32,
+}
+
 pub struct SessionService {
     pub(crate) db: Db,
     clock: Arc<dyn Clock>,
     geo: Arc<GeoIp>,
-    cache: Option<Arc<SessionCache>>,
-    /// Endings by other processes on the same SQLite file (with the cache on).
-    signal: Option<EndingSignal>,
-    /// On Postgres: the other servers, told of every ending before it returns (and, with the
-    /// cache on, whether this server's cache may be trusted right now).
-    fleet: Option<Arc<Fleet>>,
+    check: SessionCheck,
     /// The open event streams, told of every start and ending.
     live: Option<Arc<LiveHub>>,
-    batcher: CheckBatcher,
     idle_ms: Millis,
     max_ms: Millis,
     max_per_user: i64,
 }
 
 impl SessionService {
-    pub fn new(
-        db: Db,
-        clock: Arc<dyn Clock>,
-        geo: Arc<GeoIp>,
-        idle: Duration,
-        max: Duration,
-        max_per_user: u32,
-        cache: bool,
-        signal: Option<EndingSignal>,
-        live: Option<Arc<LiveHub>>,
-    ) -> Self {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, geo: Arc<GeoIp>, rules: SessionRules, check: SessionCheck, live: Option<Arc<LiveHub>>) -> Self {
         SessionService {
-            db: db.clone(),
+            db,
             clock,
             geo,
-            cache: cache.then(|| Arc::new(SessionCache::new(CACHE_CAPACITY))),
-            signal,
-            fleet: None,
+            check,
             live,
-            batcher: CheckBatcher::start(db.clone(), CHECK_QUERIES_IN_FLIGHT),
-            idle_ms: duration_ms(idle),
-            max_ms: duration_ms(max),
-            max_per_user: i64::from(max_per_user),
+            idle_ms: duration_ms(rules.idle),
+            max_ms: duration_ms(rules.max),
+            max_per_user: i64::from(rules.max_per_user),
         }
-    }
-
-    /// Joins the servers sharing the database: `join` gets this server's cache, if it has one
-    /// (see `fleet.rs`).
-    pub fn with_fleet(mut self, join: impl FnOnce(Option<Arc<SessionCache>>) -> Arc<Fleet>) -> Self {
-        self.fleet = Some(join(self.cache.clone()));
-        self
     }
 
     pub fn fleet(&self) -> Option<&Arc<Fleet>> {
-        self.fleet.as_ref()
-    }
-
-    /// The cache, when there is one and it may be trusted right now.
-    fn usable_cache(&self) -> Option<&SessionCache> {
-        let cache = self.cache.as_deref()?;
-        match &self.fleet {
-            Some(fleet) if !fleet.trusted() => None,
-            _ => Some(cache),
-        }
+        self.check.fleet()
     }
 
     pub fn db(&self) -> &Db {
@@ -119,7 +90,7 @@ impl SessionService {
     }
 
     pub fn caches(&self) -> bool {
-        self.cache.is_some()
+        self.check.caches()
     }
 
     pub fn origin(&self, client: &ClientInfo) -> Origin {
@@ -148,7 +119,7 @@ impl SessionService {
     ) -> Result<Option<Started>, sqlx::Error> {
         let token = SessionToken::generate();
         let now = self.now();
-        let d = device::parse(&client.user_agent, &client.hints);
+        let d = device::parse_device(&client.user_agent, &client.hints);
         let location = self.geo.locate(client.ip);
         let absolute = now.saturating_add(self.max_ms);
         // A new account has nothing to compare with: only sign-ins can be new.
@@ -185,13 +156,11 @@ impl SessionService {
         let mut event = self.event(Some(user_id), kind, client).by(&record.id);
         event.session_id = Some(record.id.clone());
         event.detail = Some(method.label().to_owned());
-        let ticket = self.usable_cache().map(|c| c.ticket());
+        let ticket = self.check.ticket();
         if !store::insert(&self.db, &mut record, &event, credential).await? {
             return Ok(None);
         }
-        if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
-            cache.fill(&record.id, cache.entry(&CheckRecord::from(&record)), ticket);
-        }
+        self.check.fill(&record.id, &CheckRecord::from(&record), ticket);
         // At the limit, the least recently active other session makes room.
         let ending = Ending {
             reason: EndReason::Limit,
@@ -209,7 +178,7 @@ impl SessionService {
     /// The check every request makes.
     pub async fn check(&self, token: &SessionToken, client: &ClientInfo) -> Result<Checked, sqlx::Error> {
         let now = self.now();
-        let ((user_id, times), device_changed) = match self.lookup(token, client, now).await? {
+        let ((user_id, times), device_changed) = match self.check.lookup(token, client, now).await? {
             Found::Session(s, changed) => (s, changed),
             Found::WrongSecret => return Ok(Checked::SignedOut(None)),
             Found::Nothing => return Ok(Checked::SignedOut(endings::ending_of(&self.db, token.id()).await?)),
@@ -225,7 +194,7 @@ impl SessionService {
         }
         let expires_at = now.saturating_add(self.idle(times.idle_ms)).min(times.absolute_expires_at);
         let still_there = if device_changed {
-            let d = device::parse(&client.user_agent, &client.hints);
+            let d = device::parse_device(&client.user_agent, &client.hints);
             let ip = client.ip.to_string();
             let user_agent = device::clip(&client.user_agent, device::MAX_USER_AGENT);
             let location = self.geo.locate(client.ip);
@@ -241,24 +210,14 @@ impl SessionService {
                 expires_at,
             };
             let ok = store::update_device(&self.db, id, &update).await?;
-            if let Some(cache) = &self.cache {
-                let ua_hash = cache.hash_user_agent(user_agent);
-                cache.update(id, |e| {
-                    e.ip = Some(client.ip);
-                    e.user_agent_hash = ua_hash;
-                    e.times.last_seen_at = now;
-                    e.times.expires_at = expires_at;
-                });
-            }
+            self.check.moved(id, client.ip, user_agent, now, expires_at);
             ok
         } else if now - times.last_seen_at >= TOUCH_INTERVAL_MS {
             let ok = store::touch(&self.db, id, now, expires_at).await?;
-            if let Some(cache) = &self.cache {
-                cache.update(id, |e| {
-                    e.times.last_seen_at = now;
-                    e.times.expires_at = expires_at;
-                });
-            }
+            self.check.update(id, |e| {
+                e.times.last_seen_at = now;
+                e.times.expires_at = expires_at;
+            });
             ok
         } else {
             true
@@ -273,39 +232,6 @@ impl SessionService {
             user_id,
             password_confirmed_at: times.password_confirmed_at,
         }))
-    }
-
-    async fn lookup(&self, token: &SessionToken, client: &ClientInfo, now: Millis) -> Result<Found, sqlx::Error> {
-        if let Some(cache) = self.usable_cache() {
-            if self.signal.as_ref().is_some_and(EndingSignal::moved) {
-                cache.clear();
-            }
-            match cache.get(token) {
-                // Another server may have kept it alive meanwhile: the database decides.
-                Lookup::Hit(e) if now >= e.times.expires_at => cache.revoke([token.id()]),
-                Lookup::Hit(e) => {
-                    let changed = e.ip != Some(client.ip)
-                        || e.user_agent_hash
-                            != cache.hash_user_agent(device::clip(&client.user_agent, device::MAX_USER_AGENT));
-                    return Ok(Found::Session((e.user_id, e.times), changed));
-                }
-                Lookup::WrongSecret => return Ok(Found::WrongSecret),
-                Lookup::Miss => {}
-            }
-        }
-        let ticket = self.usable_cache().map(|c| c.ticket());
-        let Some(record) = self.batcher.find(token.id()).await? else {
-            return Ok(Found::Nothing);
-        };
-        if !token.matches(&record.secret_hash) {
-            return Ok(Found::WrongSecret);
-        }
-        if let (Some(cache), Some(ticket)) = (&self.cache, ticket) {
-            cache.fill(token.id(), cache.entry(&record), ticket);
-        }
-        let changed = record.ip != client.ip.to_string()
-            || record.user_agent != device::clip(&client.user_agent, device::MAX_USER_AGENT);
-        Ok(Found::Session((record.user_id, record.times), changed))
     }
 
     /// After sessions ended (their delete committed): the cache forgets them, other processes
@@ -325,31 +251,14 @@ impl SessionService {
         }
     }
 
-    /// Sessions whose cached checks must go, everywhere: this server's cache forgets them,
-    /// other processes on the same SQLite file are told, and (Postgres) this returns only once
-    /// no other server can answer from a cache that still has them.
+    /// Sessions whose cached checks must go, everywhere (see [`SessionCheck::revoke`]).
     pub(crate) async fn revoke(&self, ids: Vec<&str>) {
-        if ids.is_empty() {
-            return;
-        }
-        self.forget(ids.iter().copied());
-        if let Some(fleet) = &self.fleet {
-            fleet.revoke(&ids).await;
-        }
+        self.check.revoke(&ids).await;
     }
 
     /// This process's part of [`SessionService::revoke`].
     fn forget<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
-        let mut ids = ids.into_iter().peekable();
-        if ids.peek().is_none() {
-            return;
-        }
-        if let Some(cache) = &self.cache {
-            cache.revoke(ids);
-        }
-        if let Some(signal) = &self.signal {
-            signal.bump();
-        }
+        self.check.forget(ids);
     }
 
     /// Ends another session of the caller. False when it is not theirs or does not exist:
@@ -419,9 +328,7 @@ impl SessionService {
     pub async fn confirm_password(&self, actor: &AuthSession) -> Result<(), sqlx::Error> {
         let now = self.now();
         store::confirm_password(&self.db, &actor.id, now).await?;
-        if let Some(cache) = &self.cache {
-            cache.update(&actor.id, |e| e.times.password_confirmed_at = now);
-        }
+        self.check.update(&actor.id, |e| e.times.password_confirmed_at = now);
         Ok(())
     }
 
@@ -453,11 +360,4 @@ pub struct Started {
     pub token: SessionToken,
     pub record: SessionRecord,
     pub novelty: Novelty,
-}
-
-enum Found {
-    /// The session's owner and times, and whether the device looks different from last time.
-    Session((i64, SessionTimes), bool),
-    WrongSecret,
-    Nothing,
 }

@@ -448,12 +448,3 @@ pub async fn list_for_user(db: &Db, user_id: i64, now: i64) -> Result<Vec<Sessio
     );
     db_read!(db, |pool| sqlx::query_as(&sql).bind(user_id).bind(now).fetch_all(pool).await)
 }
-
-pub async fn count_for_user(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
-    db_read!(db, |pool| {
-        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_one(pool)
-            .await
-    })
-}

@@ -11,7 +11,8 @@ use crate::identity::{
         users,
     },
     model::{SignInMethod, device_label},
-    session::{Novelty, store::SessionRecord},
+    session::store::SessionRecord,
+    sign_in::Novelty,
 };
 use crate::infra::{
     mail::{Mail, Mailer, escape},
@@ -31,7 +32,7 @@ pub async fn sign_in(core: &Core, mailer: &Arc<Mailer>, session: &SessionRecord,
         (true, false) => "a new device",
         _ => "a new country",
     };
-    let place = session.location.as_deref().unwrap_or(crate::identity::client::geo::UNKNOWN_LOCATION);
+    let place = session.location.as_deref().unwrap_or(crate::identity::client::UNKNOWN_LOCATION);
     let lines = [
         format!("Device: {}", device_label(session.browser.as_deref(), session.os.as_deref())),
         format!("Place: {place} (IP address {})", session.ip),

@@ -4,7 +4,7 @@
 
 use super::flow::{Browser, Landing, SignIn};
 use crate::{
-    identity::{client::device::ClientInfo, session::AuthSession},
+    identity::{client::ClientInfo, session::AuthSession},
     infra::error::AppError,
 };
 
@@ -25,7 +25,7 @@ impl SignIn {
             // Ending the session in use is logging out, which never asks for a password.
             return Ok(SessionEnded::ThisOne(self.log_out(browser).await?));
         }
-        if !crate::identity::session::token::is_public_id(id) {
+        if !crate::identity::session::is_public_id(id) {
             return Err(AppError::SessionNotFound);
         }
         let reauth_until = self.accounts.confirm_recent(session, &browser.client, password).await?;

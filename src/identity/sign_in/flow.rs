@@ -6,10 +6,10 @@ use super::{alerts, pending};
 use crate::{
     identity::{
         Core,
-        account::{Accounts, Ceremony, Code, Credentials, Passkeys, TwoFactor, passwords, users::{self, MAX_EMAIL, UserRecord}},
-        client::device::ClientInfo,
+        account::{Accounts, Ceremony, Code, Credentials, Passkeys, TwoFactor, check_new_password, users::{self, MAX_EMAIL, UserRecord}},
+        client::ClientInfo,
         model::{EndReason, EventKind, SignInMethod},
-        session::{AuthSession, SessionService, token::SessionToken},
+        session::{AuthSession, SessionService, SessionToken},
     },
     infra::{
         error::AppError,
@@ -151,7 +151,7 @@ impl SignIn {
     /// address is taken (ASVS 6.3.8); otherwise it is made at once and signed in (to `to`).
     pub async fn sign_up(&self, browser: &Browser, email: &str, password: String, to: String) -> Result<SignUp, AppError> {
         users::check_email(email)?;
-        passwords::check_new(&password)?;
+        check_new_password(&password)?;
         let client = &browser.client;
         let per_ip = self.core.config.signup_max_per_ip;
         let hash = self.credentials.new_account_hash(password, client, per_ip).await?;
@@ -160,7 +160,7 @@ impl SignIn {
             self.credentials.count_mail(&email, client, per_ip).await?;
             let (core, mailer) = (self.core.clone(), self.mailer.clone());
             // In the background, so the answer comes as fast either way.
-            tokio::spawn(async move {
+            self.mailer.spawn(async move {
                 match super::mails::sign_up(&core, &email, &hash).await {
                     Ok(mail) => mailer.send(mail).await,
                     Err(e) => tracing::warn!("could not prepare a sign-up email: {e}"),
@@ -223,6 +223,13 @@ impl SignIn {
         let user = users::find(&self.core.db, user_id).await?.ok_or(AppError::PasskeyFailed)?;
         self.start(browser, user.id, &user.password_hash, EventKind::SignedIn, SignInMethod::Passkey, Landing::to(routes::HOME))
             .await
+    }
+
+    /// Forgets what ran out: pending log-ins, WebAuthn ceremonies, unshown recovery codes and
+    /// emailed links. Returns how many rows went.
+    pub async fn purge_expired(&self) -> Result<u64, AppError> {
+        let now = self.core.now();
+        Ok(pending::purge(&self.core.db, now).await? + crate::identity::account::email_links::purge(&self.core.db, now).await?)
     }
 
     /// Logs the browser's session out (if it has one) and signs the browser out.

@@ -6,11 +6,11 @@ use super::flow::{Browser, CookieChange, Landing, SignIn};
 use crate::{
     identity::{
         account::{
+            check_new_password,
             email_links::{self, NewLink, Purpose},
-            passwords,
             users,
         },
-        client::{device::ClientInfo, geo::UNKNOWN_LOCATION},
+        client::{ClientInfo, UNKNOWN_LOCATION},
         model::{EventKind, SignInMethod, device_label},
     },
     infra::{error::AppError, routes},
@@ -27,7 +27,7 @@ impl SignIn {
         users::check_email(email)?;
         self.credentials.count_mail(email, client, self.core.config.signup_max_per_ip).await?;
         let (core, mailer, email) = (self.core.clone(), self.mailer.clone(), email.to_owned());
-        tokio::spawn(async move {
+        self.mailer.spawn(async move {
             match super::mails::reset(&core, &email).await {
                 Ok(Some(mail)) => mailer.send(mail).await,
                 Ok(None) => {}
@@ -48,7 +48,7 @@ impl SignIn {
     /// on).
     pub async fn reset_password(&self, browser: &Browser, new_password: String, to: String) -> Result<Landing, AppError> {
         let token = browser.link.as_deref().ok_or(AppError::LinkExpired)?;
-        passwords::check_new(&new_password)?;
+        check_new_password(&new_password)?;
         // A dead link need not cost a hash.
         email_links::peek(&self.core.db, token, Purpose::Reset, self.core.now()).await?.ok_or(AppError::LinkExpired)?;
         let hash = self.credentials.passwords.hash(new_password).await?;

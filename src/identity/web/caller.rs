@@ -5,7 +5,7 @@ use super::cookie::CookieJar;
 use crate::{
     identity::{
         Identity,
-        client::device::ClientInfo,
+        client::ClientInfo,
         session::AuthSession,
         sign_in::{Browser, CookieChange, Landing},
     },

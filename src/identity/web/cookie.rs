@@ -14,7 +14,7 @@
 //! any bytes, any length — never sign anyone out. Two *different* session cookies at once
 //! (cookie tossing from a sibling host on plain http) are refused, never mixed.
 
-use crate::identity::session::token::{SessionToken, TOKEN_CHARS};
+use crate::identity::session::{SessionToken, TOKEN_CHARS};
 use crate::infra::random;
 use cookie::{Cookie, SameSite};
 use http::{HeaderMap, HeaderValue, header::COOKIE};
@@ -128,7 +128,7 @@ impl CookieJar {
 
     /// `Set-Cookie` for a half-finished log-in.
     pub fn issue_pending(&self, token: &str) -> HeaderValue {
-        self.build(self.pending, token.to_owned(), Duration::from_millis(crate::identity::sign_in::pending::LIFETIME_MS as u64))
+        self.build(self.pending, token.to_owned(), Duration::from_millis(crate::identity::sign_in::PENDING_LIFETIME_MS as u64))
     }
 
     pub fn clear_pending(&self) -> HeaderValue {

@@ -3,7 +3,7 @@
 //! the reason their session ended, when we know it).
 
 use super::{caller::RequestAuth, cookie::FromCookie};
-use crate::identity::{Identity, client::device::ClientInfo, model::EndReason, session::Checked, sign_in::signed_out_page};
+use crate::identity::{Identity, client::ClientInfo, model::EndReason, session::Checked, sign_in::signed_out_page};
 use crate::infra::routes;
 use axum::{
     extract::{ConnectInfo, Request, State},

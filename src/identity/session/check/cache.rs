@@ -12,7 +12,7 @@
 
 use crate::identity::{
     session::store::{CheckRecord, SessionTimes},
-    session::token::SessionToken,
+    session::SessionToken,
 };
 use dashmap::DashMap;
 use std::{

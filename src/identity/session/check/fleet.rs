@@ -135,7 +135,7 @@ impl Fleet {
     /// A member with `cache`: starts listening and renewing its lease (in the background, for
     /// as long as the process runs). It trusts its cache once the first resynchronisation is done.
     pub fn member(pool: PgPool, cache: Arc<SessionCache>) -> Arc<Fleet> {
-        let id = crate::identity::session::token::SessionToken::generate().id().to_owned();
+        let id = crate::identity::session::SessionToken::generate().id().to_owned();
         let member = Member {
             id,
             cache,

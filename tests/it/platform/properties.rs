@@ -5,11 +5,11 @@
 use crate::support::*;
 use active_sessions::{
     identity::{
-        web::cookie::{CookieJar, FromCookie},
-        client::device::{self, ClientHints, ClientInfo},
-        client::geo::GeoIp,
-        session::{AuthSession, Checked, SessionService, TOUCH_INTERVAL_MS},
-        session::token::{SessionToken, is_public_id},
+        web::{CookieJar, FromCookie},
+        client::{self as device, ClientHints, ClientInfo},
+        client::GeoIp,
+        session::{AuthSession, Checked, SessionRules, SessionService, TOUCH_INTERVAL_MS, check::{Coherence, SessionCheck}},
+        session::{SessionToken, is_public_id},
         model::{EventKind, SignInMethod, device_label},
     },
     infra::{
@@ -108,7 +108,7 @@ proptest! {
     #[test]
     fn user_agents_never_panic_and_always_have_a_label(ua in "\\PC{0,600}", platform in proptest::option::of("[A-Za-z ]{0,12}"), model in proptest::option::of("\\PC{0,20}")) {
         let hints = ClientHints { platform, platform_version: Some("15.0.0".into()), mobile: None, model };
-        let d = device::parse(&ua, &hints);
+        let d = device::parse_device(&ua, &hints);
         let label = device_label(d.browser.as_deref(), d.os.as_deref());
         prop_assert!(!label.is_empty());
         if let Some(model) = d.model {
@@ -168,11 +168,13 @@ async fn run_model(ops: Vec<Op>, cache: bool) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&format!("sqlite://{}/model.db", dir.path().display())).await.unwrap();
     let clock = ManualClock::starting_now();
-    let service = SessionService::new(db.clone(), Arc::new(clock.clone()), Arc::new(GeoIp::disabled()), IDLE, MAX, 100, cache, None, None);
+    let rules = SessionRules { idle: IDLE, max: MAX, max_per_user: 100 };
+    let check = SessionCheck::new(&db, if cache { Coherence::Local } else { Coherence::Off });
+    let service = SessionService::new(db.clone(), Arc::new(clock.clone()), Arc::new(GeoIp::disabled()), rules, check, None);
     let client = ClientInfo::local(CHROME_MAC);
     let mut users = Vec::new();
     for i in 0..3 {
-        users.push(active_sessions::identity::account::users::create(&db, &format!("m{i}@example.com"), "x", clock.now_ms()).await.unwrap().unwrap());
+        users.push(active_sessions::identity::account::seed_user(&db, &format!("m{i}@example.com"), "x", clock.now_ms()).await.unwrap().unwrap());
     }
     let mut model: Vec<Model> = Vec::new();
     let live = |m: &Model, now: i64| m.alive && now < (m.last_seen + IDLE.as_millis() as i64).min(m.absolute);

@@ -3,22 +3,16 @@
 //! replays, recovery codes, the powerless pending state, throttling and the method recorded.
 
 use crate::support::*;
-use active_sessions::{
-    identity::{session::store as session_store, account::totp, model::EventKind},
-    infra::clock::Clock,
-};
+use active_sessions::identity::model::EventKind;
 use reqwest::StatusCode;
 use std::time::Duration;
 
-/// The code the account's app shows now (the app clock is the test's clock), `steps` steps off.
 async fn app_code(app: &TestApp, user_id: i64, steps: i64) -> String {
-    let secret = totp::find(&app.state.db, user_id).await.unwrap().expect("an app is set up").secret;
-    let at = app.clock.now_ms() / 1000 + steps * 30;
-    totp::code_at(&secret, at as u64).unwrap()
+    app.app_code(user_id, steps).await
 }
 
 async fn user_of(app: &TestApp, device: &Device) -> i64 {
-    session_store::find(&app.state.db, &device.session_id()).await.unwrap().unwrap().user_id
+    app.user_of(device).await
 }
 
 /// Signs up and turns the authenticator app on; returns the device, email, user id and the
@@ -26,20 +20,8 @@ async fn user_of(app: &TestApp, device: &Device) -> i64 {
 async fn with_two_factor(app: &TestApp) -> (Device, String, i64, Vec<String>) {
     let (mut device, email) = app.signed_up(CHROME_MAC).await;
     let user_id = user_of(app, &device).await;
-    let res = device.form("/api/two_factor/begin", &[]).await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let page = device.get("/settings/two-factor").await;
-    assert!(page.body.contains("Setup key") && page.body.contains("<svg"), "the setup page shows the key and the QR code");
-    let code = app_code(app, user_id, 0).await;
-    let res = device.form("/api/two_factor/enable", &[("code", &code)]).await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let shown = totp::peek_to_show(&app.state.db, &device.session_id(), app.clock.now_ms()).await.unwrap().unwrap();
-    let page = device.get("/settings/two-factor/recovery-codes").await;
-    assert!(shown.iter().all(|c| page.body.contains(c.as_str())), "the page shows the codes");
-    assert_eq!(shown.len(), 10);
-    // The codes move on: the next step of the clock, so the first code is spent.
-    app.clock.advance(Duration::from_secs(30));
-    (device, email, user_id, shown)
+    let codes = app.turn_on_two_factor(&mut device).await;
+    (device, email, user_id, codes)
 }
 
 /// A log-in with the right password, which stops at the second step.
@@ -143,7 +125,7 @@ backend_tests! {
         let res = device.form("/api/login/code", &[("code", &right)]).await;
         assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "even the right code waits");
         assert!(res.headers.contains_key("retry-after"));
-        let failed = active_sessions::identity::security_log::count(&app.state.db, user_id, EventKind::SecondFactorFailed).await.unwrap();
+        let failed = app.events(user_id, EventKind::SecondFactorFailed).await;
         assert_eq!(failed as u32, app.state.config.login_max_failures_per_email);
     }
 
@@ -163,12 +145,12 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::BAD_REQUEST);
         let res = device.form("/api/two_factor/disable", &[("password", "not my password")]).await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
-        assert!(totp::is_on(&app.state.db, user_id).await.unwrap());
+        assert!(app.state.two_factor.is_on(user_id).await.unwrap());
         let res = device.form("/api/two_factor/disable", &[("password", PASSWORD)]).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        assert!(!totp::is_on(&app.state.db, user_id).await.unwrap());
+        assert!(!app.state.two_factor.is_on(user_id).await.unwrap());
         for kind in [EventKind::TwoFactorEnabled, EventKind::RecoveryCodesRegenerated, EventKind::TwoFactorDisabled] {
-            assert_eq!(active_sessions::identity::security_log::count(&app.state.db, user_id, kind).await.unwrap(), 1, "{kind:?}");
+            assert_eq!(app.events(user_id, kind).await, 1, "{kind:?}");
         }
         // After the window, starting again needs the password.
         app.clock.advance(app.state.config.reauth_window + Duration::from_secs(1));

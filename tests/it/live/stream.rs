@@ -4,7 +4,7 @@
 //! the number of streams is capped.
 
 use crate::support::*;
-use active_sessions::identity::session::hub::STREAMS_PER_SESSION;
+use active_sessions::identity::session::STREAMS_PER_SESSION;
 use reqwest::StatusCode;
 use std::time::Duration;
 

@@ -75,7 +75,7 @@ backend_tests! {
         assert_eq!(app.landing(known.location()), app.landing(nobody.location()));
         assert_eq!(known.body, nobody.body);
         app.wait_for_mail(&email, "Set a new password", 1).await;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.state.mailer.settled().await;
         assert!(app.outbox_mails().iter().all(|m| m.to != unknown), "nothing is sent to an address without an account");
         // Nobody can flood an inbox: a few per address per window, then 429 — for both.
         for _ in 0..2 {
@@ -122,7 +122,7 @@ backend_tests! {
         assert!(alert.text.contains("a new device") && alert.text.contains("Firefox on Windows"), "{}", alert.text);
         assert!(alert.text.contains("Local network (IP address 127.0.0.1)") && alert.text.contains("Signed in with: Password"));
         assert!(alert.html.contains("This wasn't me"));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.state.mailer.settled().await;
         assert_eq!(app.outbox_mails().len(), 1, "the known browser's sign-in sent nothing");
         // The row is flagged.
         let list = first.list().await.json();
@@ -224,7 +224,7 @@ async fn sign_up_with_mail_never_reveals_a_registered_email() {
         let taken = format!("taken-{}@example.com", uuid_like());
         let new = format!("new-{}@example.com", uuid_like());
         // An account made before mail was configured.
-        active_sessions::identity::account::users::create(&app.state.db, &taken, "not-a-hash", 0).await.unwrap();
+        active_sessions::identity::account::seed_user(&app.state.db, &taken, "not-a-hash", 0).await.unwrap();
         let mut browser = app.device(FIREFOX_WINDOWS);
         let a = browser.html_form("/api/signup", "/signup", &[("email", &taken), ("password", PASSWORD)]).await;
         let b = browser.html_form("/api/signup", "/signup", &[("email", &new), ("password", PASSWORD)]).await;
@@ -239,7 +239,7 @@ async fn sign_up_with_mail_never_reveals_a_registered_email() {
         assert_eq!(to_new.subject, "Finish creating your account");
         assert!(app.outbox_mails().is_empty(), "with SMTP set, nothing goes to the outbox");
         // No account until the link is followed and confirmed (a POST: a GET creates nothing).
-        assert!(active_sessions::identity::account::users::find_by_email(&app.state.db, &new).await.unwrap().is_none());
+        assert!(app.state.admin.target_by_email(&new).await.unwrap().is_none());
         let mut confirm = app.device(FIREFOX_WINDOWS);
         confirm.get(&to_new.link_to("/verify-email")).await;
         let page = confirm.get("/verify-email").await;
@@ -254,13 +254,4 @@ async fn sign_up_with_mail_never_reveals_a_registered_email() {
         app.finish().await;
     })
     .await
-}
-
-/// Strings from one column, for looking at what is stored.
-pub async fn sqlx_strings(app: &TestApp, sql: &str) -> Vec<String> {
-    use active_sessions::infra::db::Db;
-    match &app.state.db {
-        Db::Sqlite { read, .. } => sqlx::query_scalar(sql).fetch_all(read).await.unwrap(),
-        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
-    }
 }

@@ -50,6 +50,36 @@ impl Server {
     }
 }
 
+/// Waits (up to 60 s) until `ready` says so.
+async fn until(what: &str, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn until_async<F: std::future::Future<Output = bool>>(what: &str, mut ready: impl FnMut() -> F) {
+    let started = Instant::now();
+    while !ready().await {
+        assert!(started.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The servers holding a live lease on the Postgres database at `url`.
+async fn leases(url: &str) -> Vec<String> {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let ids = sqlx::query_scalar(
+        "SELECT id FROM cache_servers WHERE NOT fenced AND lease_until > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    ids
+}
+
 /// A server function call as the browser's code makes it; the answer's status and session
 /// cookie (if one was set).
 async fn call(base: &str, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Option<(StatusCode, Option<String>)> {
@@ -122,7 +152,8 @@ async fn crash_and_recover(backend: Backend) {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Kill it mid-way: once some sign-ins and endings were acknowledged, with more in flight.
+    until("work under way before the kill", || signed_in_ok.lock().unwrap().len() + ended_ok.lock().unwrap().len() >= 8).await;
     server.kill();
     for w in workers {
         let _ = w.await;
@@ -170,8 +201,9 @@ async fn a_killed_caching_server_never_brings_an_ending_back() {
         let email = format!("fleet-{}@example.com", uuid_like());
         let (_, owner) = call(&b.base, "/api/signup", None, &[("email", &email), ("password", PASSWORD)]).await.unwrap();
         let owner = owner.unwrap();
-        // Both hold leases and trust their caches after their first renewal.
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        // Both hold leases (and trust their caches from their first renewal on).
+        let live_leases = || leases(&db.url);
+        until_async("both servers hold a lease", || async { live_leases().await.len() >= 2 }).await;
         let ended_ok = Arc::new(Mutex::new(Vec::<String>::new()));
         let workers: Vec<_> = (0..4)
             .map(|_| {
@@ -196,7 +228,7 @@ async fn a_killed_caching_server_never_brings_an_ending_back() {
                 })
             })
             .collect();
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        until("endings acknowledged before the kill", || ended_ok.lock().unwrap().len() >= 6).await;
         a.kill();
         for w in workers {
             let _ = w.await;
@@ -210,8 +242,9 @@ async fn a_killed_caching_server_never_brings_an_ending_back() {
         let id = extra.split('.').next().unwrap().to_owned();
         assert_eq!(call(&b.base, "/api/sessions/terminate", Some(&owner), &[("id", &id)]).await.unwrap().0, StatusCode::OK);
         assert!(started.elapsed() < Duration::from_secs(10), "an ending waited {:?} for a dead server", started.elapsed());
+        let before = live_leases().await;
         let a = Server::start(&db.url).await;
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        until_async("the restarted server holds a lease", || async { live_leases().await.iter().any(|id| !before.contains(id)) }).await;
         for cookie in ended.iter().chain(std::iter::once(&extra)) {
             assert!(!signed_in(&b.base, cookie).await, "B accepted an acknowledged ending");
             assert!(!signed_in(&a.base, cookie).await, "the restarted A accepted an acknowledged ending");

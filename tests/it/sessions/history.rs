@@ -2,7 +2,7 @@
 //! flags, a name of the person's choosing, "This wasn't me" — and auto sign-out, on both
 //! databases.
 
-use crate::{recovery::sqlx_strings, support::*};
+use crate::support::*;
 use reqwest::StatusCode;
 use std::time::Duration;
 

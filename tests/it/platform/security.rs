@@ -3,7 +3,7 @@
 use crate::support::*;
 use active_sessions::{
     db_read,
-    identity::{security_log as events, session::store as sessions, model::EventKind},
+    identity::model::EventKind,
     infra::{
         clock::{Clock, duration_ms},
         config::Config,
@@ -319,7 +319,7 @@ backend_tests! {
         app.lands(b.get("/active-sessions").await.location(), "/login", "signed_out:password_changed");
         let res = app.device(CHROME_MAC).form("/api/login", &[("email", &email), ("password", "new passphrase here")]).await;
         assert_eq!(res.status, StatusCode::OK);
-        let events = events::list(&app.state.db, sessions::find(&app.state.db, &a.session_id()).await.unwrap().unwrap().user_id, 50, 0).await.unwrap();
+        let events = app.state.security_log.page(app.user_of(&a).await, 50, 0).await.unwrap();
         assert!(events.iter().any(|e| e.kind == EventKind::PasswordChanged));
 
         // Without the option, the others stay.
@@ -424,8 +424,12 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "the last character counts");
         let res = app.device(CHROME_MAC).form("/api/login", &[("email", &email), ("password", &password)]).await;
         assert_eq!(res.status, StatusCode::OK);
-        let user = active_sessions::identity::account::users::find_by_email(&app.state.db, &email).await.unwrap().unwrap();
-        assert!(user.password_hash.starts_with("$argon2id$"));
+        let user_id = app.user_id(&email).await;
+        let hash: String = active_sessions::db_read!(&app.state.db, |pool| {
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(pool).await
+        })
+        .unwrap();
+        assert!(hash.starts_with("$argon2id$"));
     }
 
     // 14.2.1: a token in the URL is ignored.
@@ -445,7 +449,7 @@ backend_tests! {
         device.extra_headers.push(("x-forwarded-for".into(), "81.2.69.142".into()));
         let email = format!("xff-{}@example.com", uuid_like());
         device.form("/api/signup", &[("email", &email), ("password", PASSWORD)]).await;
-        let record = sessions::find(&app.state.db, &device.session_id()).await.unwrap().unwrap();
+        let record = app.state.sessions.find(&device.session_id()).await.unwrap().unwrap();
         assert_eq!(record.ip, "127.0.0.1");
         assert_eq!(record.location.as_deref(), Some("Local network"));
     }
@@ -453,17 +457,19 @@ backend_tests! {
     // 16.3.1: sign-ins, failed sign-ins, log-outs and terminations are security events.
     async fn security_events_are_recorded(app: TestApp) {
         let (mut a, email) = app.signed_up(CHROME_MAC).await;
-        let user_id = sessions::find(&app.state.db, &a.session_id()).await.unwrap().unwrap().user_id;
-        app.device(CHROME_MAC).form("/api/login", &[("email", &email), ("password", "wrong guess here")]).await;
+        let user_id = app.user_of(&a).await;
+        let ok = |res: Response, what: &str| assert_eq!(res.status, StatusCode::OK, "{what}: {}", res.body);
+        let wrong = app.device(CHROME_MAC).form("/api/login", &[("email", &email), ("password", "wrong guess here")]).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
         let mut b = app.device(FIREFOX_WINDOWS);
-        b.log_in(&email).await;
-        a.form("/api/sessions/terminate", &[("id", &b.session_id())]).await;
+        ok(b.log_in(&email).await, "b logs in");
+        ok(a.form("/api/sessions/terminate", &[("id", &b.session_id())]).await, "a ends b");
         let mut c = app.device(FIREFOX_WINDOWS);
-        c.log_in(&email).await;
-        a.form("/api/sessions/logout_others", &[]).await;
+        ok(c.log_in(&email).await, "c logs in");
+        ok(a.form("/api/sessions/logout_others", &[]).await, "a logs out the others");
         let mut d = app.device(FIREFOX_WINDOWS);
-        d.log_in(&email).await;
-        d.form("/api/logout", &[]).await;
+        ok(d.log_in(&email).await, "d logs in");
+        ok(d.form("/api/logout", &[]).await, "d logs out");
         for (kind, n) in [
             (EventKind::SignedUp, 1),
             (EventKind::SignInFailed, 1),
@@ -472,7 +478,7 @@ backend_tests! {
             (EventKind::OtherSessionsTerminated, 1),
             (EventKind::SignedOut, 1),
         ] {
-            assert_eq!(events::count(&app.state.db, user_id, kind).await.unwrap(), n, "{kind:?}");
+            assert_eq!(app.events(user_id, kind).await, n, "{kind:?}");
         }
         let list = a.form("/api/security_activity", &[]).await;
         assert!(list.body.contains("session_terminated") && list.body.contains("Firefox on Windows"), "{}", list.body);

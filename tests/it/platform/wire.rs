@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use active_sessions::{
-    identity::{session::store::{self as session_store, SessionRecord}, session::token::SessionToken},
+    identity::session::{SessionRecord, SessionToken, seed_sessions},
     infra::clock::Clock,
 };
 use reqwest::StatusCode;
@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 backend_tests! {
     async fn the_page_is_compressed_and_small_on_the_wire(app: TestApp) {
         let (mut device, email) = app.signed_up(CHROME_MAC).await;
-        let user_id = active_sessions::identity::account::users::find_by_email(&app.state.db, &email).await.unwrap().unwrap().id;
+        let user_id = app.user_id(&email).await;
         let now = app.clock.now_ms();
         let others: Vec<SessionRecord> = (0..19)
             .map(|i| {
@@ -22,7 +22,7 @@ backend_tests! {
                 s
             })
             .collect();
-        session_store::insert_many(&app.state.db, &others).await.unwrap();
+        seed_sessions(&app.state.db, &others).await.unwrap();
         let plain = device.get("/active-sessions").await;
         assert_eq!(plain.status, StatusCode::OK);
         assert_eq!(plain.body.matches("data-session-id=").count(), 20);

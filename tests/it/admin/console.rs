@@ -2,10 +2,7 @@
 //! command line against a running server.
 
 use crate::support::*;
-use active_sessions::{
-    identity::{admin::store as admins, security_log as events, session::store as session_store, model::EventKind, account::users},
-    infra::clock::Clock,
-};
+use active_sessions::identity::model::EventKind;
 use reqwest::StatusCode;
 use std::time::Duration;
 
@@ -25,13 +22,13 @@ const ADMIN_FUNCTIONS: &[&str] = &[
 const ADMIN_PAGES: &[&str] = &["/admin", "/admin/users", "/admin/users/1", "/admin/log"];
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
-    users::find_by_email(&app.state.db, email).await.unwrap().unwrap().id
+    app.user_id(email).await
 }
 
 /// A new account made an administrator (as `admin grant` does).
 async fn administrator(app: &TestApp) -> (Device, String) {
     let (device, email) = app.signed_up(CHROME_MAC).await;
-    admins::grant(&app.state.db, user_id(app, &email).await, app.clock.now_ms()).await.unwrap();
+    app.state.admin.grant(&email).await.unwrap().expect("an account");
     (device, email)
 }
 
@@ -99,10 +96,10 @@ backend_tests! {
         app.lands(next.location(), "/login", "signed_out:admin");
         let page = victim.get(next.location().unwrap()).await;
         assert!(page.body.contains("Your session was ended by an administrator"));
-        let seen = events::list(&app.state.db, victim_id, 10, 0).await.unwrap();
+        let seen = app.state.security_log.page(victim_id, 10, 0).await.unwrap();
         assert!(seen.iter().any(|e| e.kind == EventKind::SessionsEndedByAdmin && e.detail.as_deref() == Some("Reported as stolen")));
         assert!(!seen.iter().any(|e| e.detail.as_deref().is_some_and(|d| d.contains(&admin_email))), "the admin is not named");
-        let log = admins::log(&app.state.db, 10, 0).await.unwrap();
+        let log = app.state.admin.log_page(10, 0).await.unwrap();
         let entry = &log[0];
         assert_eq!((entry.admin.as_str(), entry.target.as_deref(), entry.action.as_str(), entry.reason.as_str()), (admin_email.as_str(), Some(victim_email.as_str()), "end_session", "Reported as stolen"));
         assert_eq!(entry.ip, "127.0.0.1");
@@ -146,7 +143,7 @@ backend_tests! {
 
     // Admin actions need a recent password, and the second factor when the admin has one.
     async fn admin_actions_need_a_recent_password_and_the_second_factor(app: TestApp) {
-        let (mut admin, admin_email) = administrator(&app).await;
+        let (mut admin, _) = administrator(&app).await;
         let (_, email) = app.signed_up(FIREFOX_WINDOWS).await;
         let id = user_id(&app, &email).await.to_string();
         app.clock.advance(app.state.config.reauth_window + Duration::from_secs(1));
@@ -155,11 +152,7 @@ backend_tests! {
         let res = admin.form("/api/admin/end_sessions", &[("user_id", &id), ("reason", "Check"), ("password", PASSWORD)]).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         // With 2FA on, a password-only session may not act.
-        let admin_id = user_id(&app, &admin_email).await;
-        active_sessions::identity::account::totp::begin(&app.state.db, admin_id, &active_sessions::identity::account::totp::new_secret(), app.clock.now_ms()).await.unwrap();
-        let origin = active_sessions::identity::security_log::Origin { ip: "-".into(), device: "test".into(), location: None };
-        let event = active_sessions::identity::security_log::NewEvent::new(Some(admin_id), EventKind::TwoFactorEnabled, origin, app.clock.now_ms());
-        active_sessions::identity::account::totp::enable(&app.state.db, admin_id, 1, &[], &event).await.unwrap();
+        app.turn_on_two_factor(&mut admin).await;
         let res = admin.form("/api/admin/end_sessions", &[("user_id", &id), ("reason", "Check")]).await;
         assert_eq!((res.status, res.body.as_str()), (StatusCode::FORBIDDEN, "second_factor_required"));
     }
@@ -179,12 +172,12 @@ backend_tests! {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("ended 1 session(s) of {email}"));
         assert!(!victim.is_signed_in().await, "the very next request");
-        assert!(session_store::find(&app.state.db, &session).await.unwrap().is_none());
+        assert!(!app.session_exists(&session).await);
         let list = std::process::Command::new(BIN).env_clear().env("DATABASE_URL", &app.db.url).args(["admin", "grant", &email]).output().unwrap();
         assert!(list.status.success());
         let list = std::process::Command::new(BIN).env_clear().env("DATABASE_URL", &app.db.url).args(["admin", "list"]).output().unwrap();
         assert!(String::from_utf8_lossy(&list.stdout).starts_with(&email));
-        let log = admins::log(&app.state.db, 1, 0).await.unwrap();
+        let log = app.state.admin.log_page(1, 0).await.unwrap();
         assert_eq!((log[0].admin.as_str(), log[0].reason.as_str()), ("operator (command line)", "Operator cleanup"));
     }
 }

@@ -4,12 +4,10 @@
 use crate::support::*;
 use active_sessions::{
     identity::{
-        client::device::ClientInfo,
-        session::store::{self as session_store, SessionRecord},
-        session::{Checked, SessionService},
-        session::token::SessionToken,
+        client::ClientInfo,
+        session::{Checked, SessionRecord, SessionService, SessionToken, seed_sessions},
         model::{EndReason, EventKind, SignInMethod},
-        account::users,
+        account::seed_user,
     },
     infra::clock::Clock,
 };
@@ -24,12 +22,12 @@ pub const PAIRS: usize = 10_000;
 /// A user and `n` sessions of theirs, seeded through the store (the set-up is not the race).
 async fn user_with_sessions(app: &TestApp, n: usize) -> (i64, Vec<SessionToken>) {
     let now = app.clock.now_ms();
-    let user_id = users::create(&app.state.db, &format!("race-{}@example.com", uuid_like()), "x", now).await.unwrap().unwrap();
+    let user_id = seed_user(&app.state.db, &format!("race-{}@example.com", uuid_like()), "x", now).await.unwrap().unwrap();
     let tokens: Vec<SessionToken> = (0..n).map(|_| SessionToken::generate()).collect();
     let day = 24 * 3600 * 1000;
     let records: Vec<SessionRecord> =
         tokens.iter().map(|t| SessionRecord::seed(t.id(), &t.secret_hash(), user_id, now, day)).collect();
-    session_store::insert_many(&app.state.db, &records).await.unwrap();
+    seed_sessions(&app.state.db, &records).await.unwrap();
     (user_id, tokens)
 }
 

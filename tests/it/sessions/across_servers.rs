@@ -3,7 +3,7 @@
 //! connected to the other (LISTEN/NOTIFY).
 
 use crate::support::*;
-use active_sessions::identity::session::hub::{Change, LiveEvent};
+use active_sessions::identity::session::{Change, LiveEvent};
 use reqwest::StatusCode;
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ async fn ended_sessions_are_never_accepted_across_servers() {
         let Some(a) = TestApp::start(Backend::Postgres, |c| c.session_cache = CacheMode::Off).await else { return };
         let b = a.another_server(|c| c.session_cache = CacheMode::Off).await;
         let violations =
-            crate::races::terminate_vs_use(&a, b.state.sessions.clone(), a.state.sessions.clone(), crate::races::PAIRS).await;
+            crate::sessions::races::terminate_vs_use(&a, b.state.sessions.clone(), a.state.sessions.clone(), crate::sessions::races::PAIRS).await;
         assert_eq!(violations, 0, "server B accepted a session after server A's ending returned");
         b.finish().await;
         a.finish().await;
@@ -85,7 +85,7 @@ async fn ended_sessions_are_never_accepted_by_caching_servers() {
         trusted(&a).await;
         trusted(&b).await;
         let violations =
-            crate::races::terminate_vs_use(&a, b.state.sessions.clone(), a.state.sessions.clone(), crate::races::PAIRS).await;
+            crate::sessions::races::terminate_vs_use(&a, b.state.sessions.clone(), a.state.sessions.clone(), crate::sessions::races::PAIRS).await;
         assert_eq!(violations, 0, "server B accepted, from its cache, a session after server A's ending returned");
         assert!(b.state.sessions.fleet().unwrap().trusted(), "B answered from its cache throughout");
         b.finish().await;

@@ -1,0 +1,3 @@
+//! Administrators: the console, its gate, and the operator's command line.
+
+mod console;

@@ -1,0 +1,3 @@
+//! Live updates: every tab's event stream.
+
+mod stream;
