@@ -47,6 +47,14 @@ async fn main() -> ExitCode {
             config.mail_outbox.display()
         );
     }
+    if !config.verifies_new_devices() {
+        tracing::warn!(
+            "new-device verification is off (NEW_DEVICE_VERIFICATION={:?}, SMTP_URL {}): a stolen password alone signs in \
+             from any browser to an account without a second factor. It is on by default when SMTP_URL is set.",
+            config.new_device_verification,
+            if config.smtp_url.is_some() { "set" } else { "not set" }
+        );
+    }
     let addr = config.site_addr;
     active_sessions::identity::client::warm_up();
     let state = match AppState::build(config, Arc::new(SystemClock)).await {

@@ -2,8 +2,8 @@
 //! without JavaScript. The link's token is never in their HTML: it stays in its cookie.
 
 use super::api::{
-    ConfirmSignUp, NotMeByLink, RecoveryNotice, RequestPasswordReset, ResetPassword, alerted_sign_in, reset_link_live,
-    sign_up_to_confirm,
+    ConfirmSignUp, NotMeByLink, RecoveryNotice, RequestPasswordReset, ResetPassword, PendingSignUp, alerted_sign_in,
+    reset_link_live, sign_up_to_confirm,
 };
 use crate::infra::{
     error::AppError,
@@ -14,8 +14,9 @@ use crate::infra::{
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::{Stylesheet, Title};
 
-fn notice() -> Option<&'static str> {
-    message_of(Kind::Notice).and_then(|(code, _)| code.parse::<RecoveryNotice>().ok()).map(RecoveryNotice::text)
+fn notice() -> Option<(RecoveryNotice, u64)> {
+    let (code, number) = message_of(Kind::Notice)?;
+    Some((code.parse::<RecoveryNotice>().ok()?, number.unwrap_or(0)))
 }
 
 /// A page of its own outside the signed-in frame: the card, its title and its messages.
@@ -27,7 +28,7 @@ fn LinkPage(title: &'static str, children: Children) -> impl IntoView {
         <main class="auth-page" id="main">
             <div class="card narrow">
                 <h1>{title}</h1>
-                {notice().map(|n| view! { <p class="message success" role="status">{n}</p> })}
+                {notice().map(|(n, number)| view! { <p class="message success" role="status">{n.text(number)}</p> })}
                 <FormError message=form_error() />
                 {children()}
             </div>
@@ -96,12 +97,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let load = || async { reset_link_live().await.map(|live| live.then_some(())) };
     view! {
         <LinkPage title="Set a new password">
-            {when_live(load, NEW_RESET_LINK, |()| {
+            {when_live(reset_link_live, NEW_RESET_LINK, |account: String| {
                 view! {
-                    <p>"Choose a new password. Every device signed in to your account will be signed out."</p>
+                    <p>"Choose a new password for " <strong>{account}</strong> ". Every device signed in to this account will be signed out."</p>
                     <form method="post" action=ResetPassword::PATH class="stack">
                         <div class="field">
                             <label for="new_password">"New password"</label>
@@ -125,24 +125,33 @@ pub fn ResetPasswordPage() -> impl IntoView {
     }
 }
 
-/// Where a sign-in alert's "This wasn't me" leads: what the sign-in was, and the button that
-/// signs every device out.
+/// Where the "This wasn't me" link of an email leads: what the device was, and the button that
+/// disowns it. After it, the page says what was done.
 #[component]
 pub fn NotMePage() -> impl IntoView {
+    if notice().is_some_and(|(n, _)| n == RecoveryNotice::SignedOutEverywhere) {
+        return view! {
+            <LinkPage title="Secure your account">
+                <p>"When you have set a new password, review the sign-in methods of your account and turn on two-factor authentication."</p>
+                <p class="aside"><a href=routes::LOGIN>"Back to log in"</a></p>
+            </LinkPage>
+        }
+        .into_any();
+    }
     view! {
         <LinkPage title="Secure your account">
             {when_live(alerted_sign_in, NEW_RESET_LINK, |alerted| {
                 let what = match alerted.session {
                     Some((device, place, at)) => {
-                        format!("The sign-in on {device} in {place}, {}, is still signed in.", timefmt::utc(at))
+                        format!("The device the email was about — {device} in {place}, signed in {} — is still signed in.", timefmt::utc(at))
                     }
-                    None => "The sign-in you were told about has already ended.".to_owned(),
+                    None => "The device the email was about is no longer signed in.".to_owned(),
                 };
                 view! {
                     <p>{what}</p>
                     <p>
-                        "If it wasn't you, sign out every device signed in to your account — this one too — then choose a new password. "
-                        "After that, turn on two-factor authentication."
+                        "If it wasn't you: sign out every device signed in to your account — this one too — and remove every "
+                        "sign-in method that device added. Then we email you a link to choose a new password."
                     </p>
                     <form method="post" action=NotMeByLink::PATH class="stack">
                         <button type="submit" class="button danger">"This wasn't me"</button>
@@ -153,17 +162,26 @@ pub fn NotMePage() -> impl IntoView {
             })}
         </LinkPage>
     }
+    .into_any()
 }
 
-/// Where the link that finishes a sign-up leads.
+/// Where the link that finishes a sign-up leads. From another browser than the one that asked,
+/// the person confirming chooses the password.
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     view! {
         <LinkPage title="Confirm your email address">
-            {when_live(sign_up_to_confirm, (routes::SIGNUP, "Sign up again"), |email: String| {
+            {when_live(sign_up_to_confirm, (routes::SIGNUP, "Sign up again"), |pending: PendingSignUp| {
                 view! {
-                    <p>"Finish creating your account for " <strong>{email}</strong> "."</p>
+                    <p>"Finish creating your account for " <strong>{pending.email}</strong> "."</p>
                     <form method="post" action=ConfirmSignUp::PATH class="stack">
+                        {pending.needs_password.then(|| view! {
+                            <p>"This link was asked for from another browser, so choose the account's password here."</p>
+                            <div class="field">
+                                <label for="new_password">"New password"</label>
+                                <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="8" required />
+                            </div>
+                        })}
                         <button type="submit" class="button primary">"Confirm and sign in"</button>
                     </form>
                 }

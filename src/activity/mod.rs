@@ -44,6 +44,7 @@ fn EventItem(event: EventView, now: i64) -> impl IntoView {
     let place = [Some(event.device.clone()), Some(event.ip.clone()), event.location.clone()]
         .into_iter()
         .flatten()
+        .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join(" · ");
     view! {

@@ -13,12 +13,12 @@ use crate::{
     account_recovery::pages::{ForgotPasswordPage, NotMePage, ResetPasswordPage, VerifyEmailPage},
     activity::SecurityActivityPage,
     admin::pages::{AdminLogPage, AdminOverviewPage, AdminUserPage, AdminUsersPage},
-    auth::pages::{LoginPage, SignupPage},
+    auth::pages::{LoginPage, SignupPage, VerifyDevicePage},
     infra::routes,
     sessions::pages::{
         ActiveSessionsPage, ConfirmEndPage, ConfirmLogoutOthersPage, ConfirmNotMePage, RenameSessionPage, SessionDetailsPage,
     },
-    settings::AccountSettingsPage,
+    settings::{AccountSettingsPage, review::ReviewPage},
     two_factor::pages::{RecoveryCodesPage, RecoveryLoginPage, TwoFactorLoginPage, TwoFactorSetupPage},
 };
 use layout::SignedInLayout;
@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=(StaticSegment("login"), StaticSegment("two-factor")) view=TwoFactorLoginPage ssr=SsrMode::Async />
                 <Route path=(StaticSegment("login"), StaticSegment("recovery-code")) view=RecoveryLoginPage ssr=SsrMode::Async />
+                <Route path=(StaticSegment("login"), StaticSegment("verify")) view=VerifyDevicePage ssr=SsrMode::Async />
                 <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                 <Route path=StaticSegment("reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                 <Route path=StaticSegment("not-me") view=NotMePage ssr=SsrMode::Async />
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("settings"), StaticSegment("account")) view=AccountSettingsPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("settings"), StaticSegment("security")) view=SecurityActivityPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("settings"), StaticSegment("two-factor")) view=TwoFactorSetupPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("settings"), StaticSegment("review")) view=ReviewPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("admin") view=AdminOverviewPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("users"), ParamSegment("id")) view=AdminUserPage ssr=SsrMode::Async />

@@ -125,6 +125,7 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
         }))
         .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
+        .layer(from_fn_with_state(state.config.clone(), headers::request_id_from_trusted_proxies))
         .with_state(state)
 }
 

@@ -3,11 +3,10 @@
 
 use crate::identity::{
     Core, Identity, Services,
-    account::{Accounts, Passkeys, TwoFactor},
     admin::Administration,
     security_log::SecurityLog,
     sign_in::SignIn,
-    account::{Budgets, Credentials, Passwords, Throttle},
+    account::{Accounts, Budgets, Credentials, Notices, Passkeys, Passwords, SignInMethods, Throttle, TwoFactor},
     client::GeoIp,
     session::{
         LiveHub, SessionRules, SessionService,
@@ -123,6 +122,7 @@ impl AppState {
             per_email: config.login_max_failures_per_email,
             per_ip: config.login_max_failures_per_ip,
             per_device: config.login_max_failures_per_device,
+            per_session: config.reauth_max_failures_per_session,
         };
         let credentials = Arc::new(Credentials::new(db.clone(), clock.clone(), geo.clone(), passwords, throttle, budgets));
         let mailer = Arc::new(
@@ -131,9 +131,11 @@ impl AppState {
         let messages = Arc::new(Messages::new(db.shared_key("messages").await.map_err(DbOpenError::Connect)?, clock.clone()));
         let config = Arc::new(config);
         let core = Core { db: db.clone(), clock: clock.clone(), config: config.clone(), geo };
-        let accounts = Arc::new(Accounts::new(core.clone(), credentials.clone(), sessions.clone()));
-        let two_factor = Arc::new(TwoFactor::new(core.clone(), credentials.clone(), accounts.clone()));
-        let passkeys = Arc::new(Passkeys::new(core.clone(), accounts.clone()));
+        let notices = Arc::new(Notices::new(core.clone(), mailer.clone(), live.clone()));
+        let accounts = Arc::new(Accounts::new(core.clone(), credentials.clone(), sessions.clone(), notices.clone()));
+        let two_factor = Arc::new(TwoFactor::new(core.clone(), credentials.clone(), accounts.clone(), notices.clone()));
+        let passkeys = Arc::new(Passkeys::new(core.clone(), accounts.clone(), notices.clone()));
+        let methods = Arc::new(SignInMethods::new(core.clone(), accounts.clone(), notices.clone()));
         let sign_in = Arc::new(SignIn {
             core: core.clone(),
             sessions: sessions.clone(),
@@ -141,6 +143,7 @@ impl AppState {
             accounts: accounts.clone(),
             two_factor: two_factor.clone(),
             passkeys: passkeys.clone(),
+            notices,
             mailer: mailer.clone(),
             messages: messages.clone(),
         });
@@ -157,6 +160,7 @@ impl AppState {
             accounts,
             two_factor,
             passkeys,
+            methods,
             sign_in,
             admin,
             security_log: Arc::new(SecurityLog::new(db.clone())),

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::{
     identity::{
         model::EndReason,
-        sign_in::SignUp,
+        sign_in::{Landing, SignUp},
         web::{Caller, SignedIn},
     },
     infra::routes,
@@ -23,7 +23,7 @@ pub enum AccountNotice {
     PasswordChangedOthersEnded,
     /// A new password set through an emailed link (every other session ended).
     PasswordReset,
-    /// "This wasn't me" on a session: every other one ended.
+    /// "This wasn't me" on a session: every other one ended (and what it added removed).
     OthersEndedNotMe,
     AutoSignOutSaved,
 }
@@ -34,10 +34,10 @@ impl AccountNotice {
             AccountNotice::PasswordChanged => "Password changed",
             AccountNotice::PasswordChangedOthersEnded => "Password changed, and all other sessions were logged out",
             AccountNotice::PasswordReset => {
-                "Your new password is set, and every other device was signed out. Turn on two-factor authentication so a password alone is not enough."
+                "Your new password is set, and every other device was signed out. Check the sign-in methods below, and turn on two-factor authentication so a password alone is not enough."
             }
             AccountNotice::OthersEndedNotMe => {
-                "Every other device was signed out. Now change your password, and turn on two-factor authentication."
+                "Every other device was signed out. Check the sign-in methods below, then change your password and turn on two-factor authentication."
             }
             AccountNotice::AutoSignOutSaved => "Auto sign-out saved",
         }
@@ -77,8 +77,10 @@ pub async fn signup(email: String, password: String) -> Result<(), AppError> {
         SignUp::Landed(landing) => {
             caller.land(landing);
         }
-        SignUp::CheckEmail => {
-            leptos_axum::redirect(&caller.identity.messages.redirect(routes::SIGNUP, &SignupNotice::CheckEmail.message()));
+        SignUp::CheckEmail(device) => {
+            // The browser keeps the device token its link remembers.
+            let to = caller.identity.messages.redirect(routes::SIGNUP, &SignupNotice::CheckEmail.message());
+            caller.land(Landing { device, ..Landing::to(to) });
         }
     }
     Ok(())
@@ -91,6 +93,23 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let landing = caller.identity.sign_in.log_in(&caller.browser(), &email, password, then).await?;
     caller.land(landing);
     Ok(())
+}
+
+/// New-device verification: the code emailed to the account finishes the log-in, once.
+#[server(endpoint = "login/verify")]
+pub async fn verify_device(code: String) -> Result<(), AppError> {
+    let caller = Caller::get()?;
+    match caller.identity.sign_in.verify_device(&caller.browser(), &code).await {
+        Ok(landing) => {
+            caller.land(landing);
+            Ok(())
+        }
+        Err(AppError::LoginExpired) => {
+            caller.forget_pending();
+            Err(AppError::LoginExpired)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[server(endpoint = "logout")]

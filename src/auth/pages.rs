@@ -1,7 +1,8 @@
 //! The log-in and sign-up pages: plain HTML forms that post to server functions, so they work
 //! the same with or without JavaScript.
 
-use super::api::{Login, Signup, SignupNotice};
+use super::api::{Login, Signup, SignupNotice, VerifyDevice};
+use crate::two_factor::api::CancelLogin;
 use crate::passkeys::pages::PasskeySignIn;
 use crate::{
     identity::model::EndReason,
@@ -83,6 +84,42 @@ pub fn SignupPage() -> impl IntoView {
                     <button type="submit" class="button primary">"Create account"</button>
                 </form>
                 <p class="aside">"Already have an account? " <a href=routes::LOGIN>"Log in"</a></p>
+            </div>
+        </main>
+    }
+}
+
+/// New-device verification: the password was right, the browser is new to the account, and a
+/// code went to the account's email. No session exists until the code is given.
+#[component]
+pub fn VerifyDevicePage() -> impl IntoView {
+    let error = form_error();
+    view! {
+        <Title text="Check your email" />
+        <Stylesheet href=routes::PAGE_STYLES />
+        <main class="auth-page" id="main">
+            <div class="card narrow">
+                <h1>"Check your email"</h1>
+                <p>"This browser has never signed in to your account, so we emailed a 6-digit code to the account's address. Enter it to finish signing in; it works once, within 10 minutes."</p>
+                <FormError message=error />
+                <form method="post" action=VerifyDevice::PATH class="stack">
+                    <div class="field">
+                        <label for="verification-code">"Verification code"</label>
+                        <input
+                            id="verification-code"
+                            name="code"
+                            type="text"
+                            inputmode="numeric"
+                            autocomplete="one-time-code"
+                            maxlength="12"
+                            required
+                        />
+                    </div>
+                    <button type="submit" class="button primary">"Verify"</button>
+                </form>
+                <form method="post" action=CancelLogin::PATH class="inline-form">
+                    <button type="submit" class="button ghost">"Cancel"</button>
+                </form>
             </div>
         </main>
     }

@@ -37,7 +37,7 @@ pub use services::{Core, Identity, Services};
 #[cfg(feature = "ssr")]
 mod services {
     use super::{
-        account::{Accounts, Credentials, Passkeys, TwoFactor},
+        account::{Accounts, Credentials, Passkeys, SignInMethods, TwoFactor},
         admin::Administration,
         client::{ClientInfo, GeoIp},
         model::EventKind,
@@ -108,6 +108,8 @@ mod services {
         pub accounts: Arc<Accounts>,
         pub two_factor: Arc<TwoFactor>,
         pub passkeys: Arc<Passkeys>,
+        /// Every sign-in method of an account, with where it came from (the review).
+        pub methods: Arc<SignInMethods>,
         pub sign_in: Arc<SignIn>,
         pub admin: Arc<Administration>,
         pub security_log: Arc<SecurityLog>,

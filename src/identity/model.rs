@@ -28,6 +28,13 @@ impl DeviceKind {
     }
 }
 
+/// Whether a name a person gives (a session's, a passkey's) may hold `c`: no control
+/// characters, and none of the bidirectional overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) that make a name read as something else.
+pub fn allowed_in_name(c: char) -> bool {
+    !c.is_control() && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// The longest name a session may be given.
 pub const MAX_SESSION_NAME: usize = 40;
 
@@ -168,6 +175,13 @@ pub enum EventKind {
     SessionRenamed,
     /// The account's auto sign-out changed (the detail says to what).
     AutoSignOutChanged,
+    /// A sign-in method removed because the session that added it was disowned ("This wasn't
+    /// me"); the detail says which, and from where it had been added.
+    MethodRemovedOnDisown,
+    /// The recovery codes were removed (from the review after a recovery).
+    RecoveryCodesRemoved,
+    /// A wrong emailed code at a sign-in from a new device.
+    VerificationCodeFailed,
 }
 
 impl EventKind {
@@ -208,6 +222,9 @@ impl EventKind {
             EventKind::NotMe => "\u{201c}This wasn't me\u{201d}: other sessions signed out",
             EventKind::SessionRenamed => "Session renamed",
             EventKind::AutoSignOutChanged => "Auto sign-out changed",
+            EventKind::MethodRemovedOnDisown => "Removed with a session you didn't recognise",
+            EventKind::RecoveryCodesRemoved => "Recovery codes removed",
+            EventKind::VerificationCodeFailed => "Wrong emailed code at sign-in",
         }
     }
 }

@@ -53,8 +53,9 @@ pub struct Config {
     #[arg(long, env = "LOGIN_MAX_FAILURES_PER_EMAIL", default_value_t = 10)]
     pub login_max_failures_per_email: u32,
 
-    /// Failed log-ins allowed per client IP within the window before answering 429.
-    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_IP", default_value_t = 100)]
+    /// Failed log-ins allowed per client IP within the window before answering 429 (from
+    /// browsers that never signed in to the account: a known browser has its own budget).
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_IP", default_value_t = 30)]
     pub login_max_failures_per_ip: u32,
 
     /// Failed log-ins allowed within the window from a browser that signed in to that account
@@ -62,9 +63,21 @@ pub struct Config {
     #[arg(long, env = "LOGIN_MAX_FAILURES_PER_DEVICE", default_value_t = 5)]
     pub login_max_failures_per_device: u32,
 
-    /// Sign-ups allowed per client IP within the window.
-    #[arg(long, env = "SIGNUP_MAX_PER_IP", default_value_t = 20)]
+    /// Sign-ups (and emails asked for: reset links, confirmations) allowed per client IP
+    /// within the window.
+    #[arg(long, env = "SIGNUP_MAX_PER_IP", default_value_t = 5)]
     pub signup_max_per_ip: u32,
+
+    /// Wrong passwords a signed-in session may type within the window when asked to confirm
+    /// it's them (its own budget: failures elsewhere never count against it).
+    #[arg(long, env = "REAUTH_MAX_FAILURES_PER_SESSION", default_value_t = 5)]
+    pub reauth_max_failures_per_session: u32,
+
+    /// New-device verification: a password-only sign-in from a browser that never signed in to
+    /// an account without a second factor needs a code sent to the account's email.
+    /// `auto`: on when mail is configured (`SMTP_URL`).
+    #[arg(long, env = "NEW_DEVICE_VERIFICATION", default_value = "auto")]
+    pub new_device_verification: Toggle,
 
     /// Password hashes (argon2id, 19 MiB each) that may run at once. Default: the number of cores.
     #[arg(long, env = "HASH_WORKERS")]
@@ -160,6 +173,13 @@ pub enum SessionsCommand {
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toggle {
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheMode {
     Auto,
     On,
@@ -218,6 +238,15 @@ impl Config {
             let domain = if host.parse::<std::net::IpAddr>().is_ok() { "localhost".to_owned() } else { host };
             format!("Account security <no-reply@{domain}>")
         })
+    }
+
+    /// Whether a password-only sign-in from an unknown browser needs an emailed code.
+    pub fn verifies_new_devices(&self) -> bool {
+        match self.new_device_verification {
+            Toggle::On => true,
+            Toggle::Off => false,
+            Toggle::Auto => self.smtp_url.is_some(),
+        }
     }
 
     pub fn is_https(&self) -> bool {

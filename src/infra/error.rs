@@ -44,6 +44,8 @@ pub enum AppError {
     LinkExpired,
     #[error("Use at most 40 characters for the name.")]
     NameTooLong,
+    #[error("Choose a password for your account: this link was asked for from another browser.")]
+    PasswordRequired,
     #[error("Enter a valid email address, like name@example.com.")]
     InvalidEmail,
     #[error("Use at least 8 characters for your password.")]
@@ -78,7 +80,7 @@ fn wait_words(seconds: u64) -> String {
 impl AppError {
     /// Every error, once (with no wait known), for pages that hand the browser the sentences it
     /// may need (the browser code then carries no copy of them).
-    pub const ALL: [AppError; 26] = [
+    pub const ALL: [AppError; 27] = [
         AppError::SignedOut,
         AppError::SessionNotFound,
         AppError::NotFound,
@@ -95,6 +97,7 @@ impl AppError {
         AppError::EmailTaken,
         AppError::LinkExpired,
         AppError::NameTooLong,
+        AppError::PasswordRequired,
         AppError::InvalidEmail,
         AppError::PasswordTooShort,
         AppError::PasswordTooLong,
@@ -120,7 +123,7 @@ impl AppError {
             AppError::BadCredentials | AppError::WrongCode | AppError::LoginExpired | AppError::PasskeyFailed => 401,
             AppError::EmailTaken => 409,
             AppError::LinkExpired => 410,
-            AppError::NameTooLong => 422,
+            AppError::NameTooLong | AppError::PasswordRequired => 422,
             AppError::InvalidEmail
             | AppError::PasswordTooShort
             | AppError::PasswordTooLong

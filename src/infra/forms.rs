@@ -49,8 +49,19 @@ pub async fn server_fn_answers(State(messages): State<Arc<Messages>>, req: Reque
         .map(|u| u.path().to_owned())
         .and_then(|p| routes::local_path(&p).map(str::to_owned))
         .unwrap_or_else(|| "/".to_owned());
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
     if !res.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        // A successful no-JS post goes back to its page; never to a raw `Referer` (which a
+        // client writes), only to a path of our own.
+        let foreign = res
+            .headers()
+            .get(header::LOCATION)
+            .is_some_and(|l| l.to_str().ok().and_then(routes::local_path).is_none());
+        if foreign {
+            if let Ok(location) = HeaderValue::from_str(&back_to) {
+                res.headers_mut().insert(header::LOCATION, location);
+            }
+        }
         return res;
     }
     let (mut parts, body) = res.into_parts();

@@ -63,3 +63,26 @@ pub async fn security_headers(State(config): State<Arc<Config>>, mut req: Reques
     }
     res
 }
+
+/// A client's `X-Request-Id` is kept only when it comes through a configured trusted proxy and
+/// has a safe shape (1–64 of `A-Z a-z 0-9 . _ -`); otherwise it is dropped and the server makes
+/// its own. So nobody can write what the logs say a request was called.
+pub async fn request_id_from_trusted_proxies(
+    axum::extract::State(config): axum::extract::State<std::sync::Arc<super::config::Config>>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let name = http::HeaderName::from_static("x-request-id");
+    if let Some(value) = req.headers().get(&name) {
+        let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_canonical());
+        let trusted = peer.is_some_and(|ip| config.trusted_proxies.iter().any(|net| net.contains(&ip)));
+        if !trusted || !safe_request_id(value.as_bytes()) {
+            req.headers_mut().remove(&name);
+        }
+    }
+    next.run(req).await
+}
+
+fn safe_request_id(value: &[u8]) -> bool {
+    (1..=64).contains(&value.len()) && value.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}

@@ -24,6 +24,11 @@ pub const VERIFY_EMAIL: &str = "/verify-email";
 /// The pages emailed links lead to: each takes its token out of the address at once.
 pub const EMAIL_LINK_PAGES: [&str; 3] = [RESET_PASSWORD, NOT_ME, VERIFY_EMAIL];
 
+/// New-device verification: the code emailed to the account, before any session exists.
+pub const VERIFY_DEVICE: &str = "/login/verify";
+/// After a recovery ("This wasn't me", a password reset): the sign-in methods added lately.
+pub const REVIEW: &str = "/settings/review";
+
 /// The second step of a log-in with two-factor authentication on.
 pub const TWO_FACTOR_LOGIN: &str = "/login/two-factor";
 /// The same step with a recovery code instead of the app's code.
@@ -77,7 +82,7 @@ pub const PASSKEYS_SCRIPT: &str = "/passkeys.js";
 pub const OLD_ACTIVE_SESSIONS: [&str; 2] = ["/active-session", "/activesession"];
 
 /// The signed-in pages with fixed paths (each must show "Log out").
-pub const SIGNED_IN_PAGES: [&str; 5] = [ACTIVE_SESSIONS, END_OTHERS, ACCOUNT_SETTINGS, SECURITY_ACTIVITY, TWO_FACTOR_SETUP];
+pub const SIGNED_IN_PAGES: [&str; 6] = [ACTIVE_SESSIONS, END_OTHERS, ACCOUNT_SETTINGS, SECURITY_ACTIVITY, TWO_FACTOR_SETUP, REVIEW];
 
 /// The no-JS confirm page for ending one session.
 pub fn end_session(id: &str) -> String {
@@ -103,7 +108,8 @@ pub fn not_me_session(id: &str) -> String {
 pub fn is_public(path: &str) -> bool {
     matches!(
         path,
-        LOGIN | SIGNUP | HEALTH | TWO_FACTOR_LOGIN | RECOVERY_LOGIN | FORGOT_PASSWORD | RESET_PASSWORD | NOT_ME | VERIFY_EMAIL
+        LOGIN | SIGNUP | HEALTH | TWO_FACTOR_LOGIN | RECOVERY_LOGIN | VERIFY_DEVICE | FORGOT_PASSWORD | RESET_PASSWORD | NOT_ME
+            | VERIFY_EMAIL
     )
         || OLD_ACTIVE_SESSIONS.contains(&path)
 }

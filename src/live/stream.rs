@@ -2,7 +2,7 @@
 
 use crate::identity::{
     Identity,
-    model::EndReason,
+    model::{EndReason, EventKind},
     session::{AuthSession, Change, LiveEvent},
     web::{RequestAuth, SignedOutBecause},
 };
@@ -95,6 +95,9 @@ async fn follow(state: Identity, auth: AuthSession, tx: mpsc::Sender<Event>) {
                             }
                         }
                         (false, Change::Ended(_)) => Event::default().event("sessions").data(format!("removed {session_id}")),
+                        // This tab's own session made the change: it knows.
+                        (true, Change::Account(_)) => continue,
+                        (false, Change::Account(kind)) => change_notice(&state, &session_id, kind).await,
                     };
                     if tx.send(event).await.is_err() {
                         return;
@@ -123,6 +126,31 @@ async fn follow(state: Identity, auth: AuthSession, tx: mpsc::Sender<Event>) {
             Err(e) => tracing::warn!("event stream could not re-read its session: {e}"),
         }
     }
+}
+
+/// What the account's other tabs say when how it signs in changed: what, and from which
+/// device and place (data: the sentence).
+async fn change_notice(state: &Identity, session_id: &str, kind: EventKind) -> Event {
+    let what = match kind {
+        EventKind::PasskeyAdded => "A passkey was added",
+        EventKind::PasskeyRemoved => "A passkey was removed",
+        EventKind::TwoFactorEnabled => "Two-factor authentication was turned on",
+        EventKind::TwoFactorDisabled => "Two-factor authentication was turned off",
+        EventKind::RecoveryCodesRegenerated => "New recovery codes were made",
+        EventKind::RecoveryCodesRemoved => "The recovery codes were removed",
+        EventKind::PasswordChanged => "The password was changed",
+        EventKind::PasswordReset => "The password was reset through an emailed link",
+        other => other.title(),
+    };
+    let from = match state.sessions.find(session_id).await.ok().flatten() {
+        Some(s) => format!(
+            " from {}, {}",
+            crate::identity::model::device_label(s.browser.as_deref(), s.os.as_deref()),
+            s.location.unwrap_or_else(|| crate::identity::client::UNKNOWN_LOCATION.to_owned())
+        ),
+        None => String::new(),
+    };
+    Event::default().event("alert").data(format!("{what}{from}. If it wasn't you, press \u{201c}This wasn't me\u{201d} in the email we sent."))
 }
 
 /// The banner every open tab of the account shows when a sign-in from a new device or

@@ -90,7 +90,7 @@ pub async fn remove_passkey(id: String, password: Option<String>) -> Result<(), 
 #[server(endpoint = "passkeys/sign_in_start")]
 pub async fn start_passkey_sign_in() -> Result<Ceremony, AppError> {
     let caller = Caller::get()?;
-    let started = caller.identity.sign_in.start_passkey().await?;
+    let started = caller.identity.sign_in.start_passkey(&caller.browser()).await?;
     Ok(Ceremony { token: started.token, options: started.options })
 }
 

@@ -121,14 +121,15 @@ pub async fn logout_other_sessions(password: Option<String>) -> Result<Ended, Ap
     Ok(Ended { count, reauth_until, next: None })
 }
 
-/// "This wasn't me" on another session: ends it and every other session but this one (the
-/// same password rule as ending others), then leads to changing the password and turning on
-/// two-factor authentication.
+/// "This wasn't me" on another session: disowns it — it and every other session but this one
+/// end, what it added goes (the same password rule as ending others) — then leads to the
+/// review of sign-in methods.
 #[server(endpoint = "sessions/not_me", output = crate::infra::codec::Text)]
 pub async fn not_me(id: String, password: Option<String>) -> Result<Ended, AppError> {
     let me = SignedIn::get()?;
-    let (count, reauth_until) = me.identity.sign_in.not_me(&me.session, &me.client, &id, password).await?;
-    let next = me.identity.messages.redirect(routes::ACCOUNT_SETTINGS, &crate::auth::api::AccountNotice::OthersEndedNotMe.message());
+    let (done, reauth_until) = me.identity.sign_in.not_me(&me.session, &me.client, &id, password).await?;
+    let count = done.ended.len();
+    let next = me.identity.messages.redirect(routes::REVIEW, &crate::auth::api::AccountNotice::OthersEndedNotMe.message());
     leptos_axum::redirect(&next);
     Ok(Ended { count, reauth_until, next: Some(next) })
 }

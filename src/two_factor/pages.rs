@@ -155,6 +155,7 @@ pub fn TwoFactorSection() -> impl IntoView {
 #[derive(Clone)]
 struct Setup {
     key: String,
+    url: String,
     qr_svg: String,
 }
 
@@ -163,7 +164,7 @@ async fn setup_in_progress() -> Option<Setup> {
     {
         let me = crate::identity::web::SignedIn::get().ok()?;
         let setup = me.identity.two_factor.setup(&me.session).await.ok()??;
-        Some(Setup { key: setup.key, qr_svg: setup.qr_svg })
+        Some(Setup { key: setup.key, url: setup.url, qr_svg: setup.qr_svg })
     }
     #[cfg(not(feature = "ssr"))]
     None
@@ -193,7 +194,7 @@ pub fn TwoFactorSetupPage() -> impl IntoView {
                                     <label for="setup-key">"Setup key"</label>
                                     <input id="setup-key" class="setup-key" type="text" readonly value=setup.key spellcheck="false" />
                                 </div>
-                                <p class="hint">"Can't scan? Type the setup key into the app instead (time-based, 6 digits)."</p>
+                                <p class="hint">"Can't scan? Type the setup key into the app instead (time-based, 6 digits), or on this phone "<a href=setup.url>"open it in your authenticator app"</a>"."</p>
                                 <FormError message=error />
                                 <form method="post" action=EnableTotp::PATH class="stack">
                                     <CodeField id="code" label="Authentication code" name="code" numeric=true />

@@ -629,6 +629,13 @@ impl TestApp {
     }
 }
 
+/// The setup key the two-factor set-up page shows (its "Setup key" field), without spaces.
+pub fn setup_key_in(html: &str) -> String {
+    let field = html.split("id=\"setup-key\"").nth(1).expect("a Setup key field");
+    let value = field.split("value=\"").nth(1).expect("with a value");
+    value.split('"').next().unwrap().replace(' ', "")
+}
+
 /// The recovery codes a page shows (`<code>xxxxx-xxxxx</code>`).
 pub fn recovery_codes_in(html: &str) -> Vec<String> {
     html.split("<code>")
@@ -642,12 +649,13 @@ impl TestApp {
     /// Turns the authenticator app on for `device`'s account through the pages, as a person
     /// would (with the password, in case it is due); returns the recovery codes as shown once.
     pub async fn turn_on_two_factor(&self, device: &mut Device) -> Vec<String> {
-        let user_id = self.user_of(device).await;
         let res = device.form("/api/two_factor/begin", &[("password", PASSWORD)]).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         let page = device.get("/settings/two-factor").await;
         assert!(page.body.contains("Setup key") && page.body.contains("<svg"), "the setup page shows the key and the QR code");
-        let code = self.app_code(user_id, 0).await;
+        let secret = setup_key_in(&page.body);
+        use active_sessions::infra::clock::Clock;
+        let code = active_sessions::identity::account::authenticator_code(&secret, (self.clock.now_ms() / 1000) as u64).unwrap();
         let res = device.form("/api/two_factor/enable", &[("code", &code)]).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         let codes = recovery_codes_in(&device.get("/settings/two-factor/recovery-codes").await.body);

@@ -1,7 +1,7 @@
 //! The account's own rules: who it is, confirming it's you again within a session, changing
 //! the password, deleting the account.
 
-use super::{credentials::Credentials, passwords, users};
+use super::{credentials::Credentials, notices::Notices, passwords, users};
 use crate::{
     identity::{Core, client::ClientInfo, session::{AuthSession, SessionService}},
     infra::{clock::duration_ms, error::AppError},
@@ -12,11 +12,12 @@ pub struct Accounts {
     core: Core,
     credentials: Arc<Credentials>,
     sessions: Arc<SessionService>,
+    notices: Arc<Notices>,
 }
 
 impl Accounts {
-    pub fn new(core: Core, credentials: Arc<Credentials>, sessions: Arc<SessionService>) -> Self {
-        Accounts { core, credentials, sessions }
+    pub fn new(core: Core, credentials: Arc<Credentials>, sessions: Arc<SessionService>, notices: Arc<Notices>) -> Self {
+        Accounts { core, credentials, sessions, notices }
     }
 
     /// The account's email address (`SignedOut` when the account is gone).
@@ -58,7 +59,7 @@ impl Accounts {
     /// The password typed again, whatever the window says (turning two-factor off, changing
     /// the password, deleting the account); the window restarts.
     pub async fn confirm(&self, session: &AuthSession, client: &ClientInfo, password: String) -> Result<(), AppError> {
-        self.credentials.confirm(session.user_id, password, client).await?;
+        self.credentials.confirm(session, password, client).await?;
         self.sessions.confirm_password(session).await?;
         Ok(())
     }
@@ -76,12 +77,14 @@ impl Accounts {
         passwords::check_new(&new)?;
         self.confirm(session, client, current).await?;
         let hash = self.credentials.passwords.hash(new).await?;
-        Ok(self.sessions.change_password(session, &hash, end_others, client).await?)
+        let (ended, event) = self.sessions.change_password(session, &hash, end_others, client).await?;
+        self.notices.changed(&event).await?;
+        Ok(ended)
     }
 
     /// Deletes the account (the password confirmed) and every session of it.
     pub async fn delete(&self, session: &AuthSession, client: &ClientInfo, password: String) -> Result<(), AppError> {
-        self.credentials.confirm(session.user_id, password, client).await?;
+        self.credentials.confirm(session, password, client).await?;
         self.sessions.delete_account(session, client).await?;
         Ok(())
     }

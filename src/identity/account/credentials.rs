@@ -4,8 +4,11 @@
 //!
 //! Budgets (OWASP's "device cookies"): a log-in from a browser that signed in to this account
 //! before counts against that browser's own small budget; any other counts against the
-//! account's email. Every check also counts against the client's address. So failures from
-//! elsewhere can exhaust the email's budget without locking out the owner's own browsers.
+//! account's email and the client's address. So failures from elsewhere can exhaust the
+//! email's budget without locking out the owner's own browsers. A signed-in session typing its
+//! password again counts against that session's own small budget only: an outsider's failed
+//! log-ins never stop the owner from confirming it's them, and a borrowed session still
+//! cannot guess without limit.
 
 use crate::identity::{
     client::ClientInfo,
@@ -15,6 +18,7 @@ use crate::identity::{
     account::throttle::{Key, Limit, Reservation, Throttle},
     account::totp,
     model::EventKind,
+    session::AuthSession,
     account::users::{self, UserRecord, email_key},
 };
 use crate::infra::{clock::Clock, db::Db, error::AppError};
@@ -38,6 +42,8 @@ pub struct Budgets {
     pub per_email: u32,
     pub per_ip: u32,
     pub per_device: u32,
+    /// Wrong passwords one signed-in session may type when confirming it's them.
+    pub per_session: u32,
 }
 
 pub struct Credentials {
@@ -101,11 +107,13 @@ impl Credentials {
             }
             _ => None,
         };
-        let own_budget = match &known_device {
-            Some((user_id, key)) => Limit { key: Key::Device { user_id: *user_id, device: key.clone() }, max: self.budgets.per_device },
-            None => Limit { key: Key::Email(email_key(email)), max: self.budgets.per_email },
+        let limits = match &known_device {
+            Some((user_id, key)) => vec![Limit { key: Key::Device { user_id: *user_id, device: key.clone() }, max: self.budgets.per_device }],
+            None => vec![
+                Limit { key: Key::Email(email_key(email)), max: self.budgets.per_email },
+                Limit { key: Key::Ip(client.ip), max: self.budgets.per_ip },
+            ],
         };
-        let limits = [own_budget, Limit { key: Key::Ip(client.ip), max: self.budgets.per_ip }];
         let reservation = self.reserve(&limits).await.inspect_err(|_| {
             metrics::counter!("logins_total", "result" => "throttled").increment(1);
         })?;
@@ -126,21 +134,22 @@ impl Credentials {
             None => {
                 reservation.keep();
                 metrics::counter!("logins_total", "result" => "failure").increment(1);
-                self.record(user_id, EventKind::SignInFailed, client).await?;
+                // Only an account's owner ever reads its events: a guess at an address with no
+                // account leaves no row behind (the throttle's count is all it leaves).
+                if let Some(user_id) = user_id {
+                    self.record(Some(user_id), EventKind::SignInFailed, client).await?;
+                }
                 Err(AppError::BadCredentials)
             }
         }
     }
 
-    /// A signed-in person typing their password again (re-authentication, change password,
-    /// delete account). Counts against the account's email and the client's address, like a
-    /// log-in from an unknown browser: a borrowed session cannot guess without limit.
-    pub async fn confirm(&self, user_id: i64, password: String, client: &ClientInfo) -> Result<UserRecord, AppError> {
-        let user = users::find(&self.db, user_id).await?.ok_or(AppError::SignedOut)?;
-        let limits = [
-            Limit { key: Key::Email(email_key(&user.email)), max: self.budgets.per_email },
-            Limit { key: Key::Ip(client.ip), max: self.budgets.per_ip },
-        ];
+    /// A signed-in session typing its password again (re-authentication, change password,
+    /// delete account). Counts against that session's own budget only: never against the
+    /// account's email (which outsiders can exhaust) nor the address (which neighbours share).
+    pub async fn confirm(&self, session: &AuthSession, password: String, client: &ClientInfo) -> Result<UserRecord, AppError> {
+        let user = users::find(&self.db, session.user_id).await?.ok_or(AppError::SignedOut)?;
+        let limits = [Limit { key: Key::Session(session.id.clone()), max: self.budgets.per_session }];
         let reservation = self.reserve(&limits).await?;
         let (ok, reservation) = self.verify(reservation, password, Some(user.password_hash.clone())).await?;
         if ok {
@@ -183,6 +192,34 @@ impl Credentials {
         }
     }
 
+    /// A code emailed to verify a new device, for the pending log-in `pending` (its token's
+    /// hash) of `user_id`: `expected` is the code's SHA-256. Counted against the pending log-in
+    /// (a few guesses: 6 digits are a million) and the client's address before it is compared
+    /// (in constant time).
+    pub async fn check_emailed_code(
+        &self,
+        user_id: i64,
+        pending: &str,
+        code: &str,
+        expected: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let limits = [
+            Limit { key: Key::Verification(pending.to_owned()), max: self.budgets.per_device },
+            Limit { key: Key::Ip(client.ip), max: self.budgets.per_ip },
+        ];
+        let reservation = self.reserve(&limits).await?;
+        let given = crate::infra::random::token_hash(code);
+        if bool::from(subtle::ConstantTimeEq::ct_eq(given.as_bytes(), expected.as_bytes())) {
+            self.throttle.succeeded(reservation, &[]).await?;
+            Ok(())
+        } else {
+            reservation.keep();
+            self.record(Some(user_id), EventKind::VerificationCodeFailed, client).await?;
+            Err(AppError::WrongCode)
+        }
+    }
+
     /// Counts a sign-up from `client` (a per-address limit), then hashes the new password.
     pub async fn new_account_hash(&self, password: String, client: &ClientInfo, per_ip: u32) -> Result<String, AppError> {
         let reservation = self.reserve(&[Limit { key: Key::SignupIp(client.ip), max: per_ip }]).await?;
@@ -209,6 +246,13 @@ impl Credentials {
             Limit { key: Key::MailIp(client.ip), max: per_ip },
         ];
         self.reserve(&limits).await?.keep();
+        Ok(())
+    }
+
+    /// Counts a passkey sign-in begun from `client`: a few per window, like sign-ups (each
+    /// leaves a ceremony row until it is finished or runs out).
+    pub async fn count_ceremony(&self, client: &ClientInfo) -> Result<(), AppError> {
+        self.reserve(&[Limit { key: Key::CeremonyIp(client.ip), max: self.budgets.per_ip }]).await?.keep();
         Ok(())
     }
 

@@ -34,6 +34,8 @@ pub struct NewLink<'a> {
     pub session_id: Option<&'a str>,
     pub email: Option<&'a str>,
     pub password_hash: Option<&'a str>,
+    /// A sign-up: the key of the asking browser's device token.
+    pub device_hash: Option<&'a str>,
 }
 
 impl<'a> NewLink<'a> {
@@ -45,9 +47,16 @@ impl<'a> NewLink<'a> {
         NewLink { session_id: Some(session_id), ..NewLink::for_user(user_id, purpose) }
     }
 
-    /// A sign-up waiting for its address to be confirmed.
-    pub fn sign_up(email: &'a str, password_hash: &'a str) -> Self {
-        NewLink { purpose: Some(Purpose::VerifyEmail), email: Some(email), password_hash: Some(password_hash), ..NewLink::default() }
+    /// A sign-up waiting for its address to be confirmed, asked for by the browser whose
+    /// device key is `device_hash`.
+    pub fn sign_up(email: &'a str, password_hash: &'a str, device_hash: &'a str) -> Self {
+        NewLink {
+            purpose: Some(Purpose::VerifyEmail),
+            email: Some(email),
+            password_hash: Some(password_hash),
+            device_hash: Some(device_hash),
+            ..NewLink::default()
+        }
     }
 }
 
@@ -58,6 +67,7 @@ pub struct Link {
     pub session_id: Option<String>,
     pub email: Option<String>,
     pub password_hash: Option<String>,
+    pub device_hash: Option<String>,
     pub expires_at: i64,
 }
 
@@ -77,8 +87,8 @@ pub async fn create(db: &Db, link: &NewLink<'_>, now: i64) -> Result<String, sql
     let purpose_name: &'static str = purpose.into();
     db_write!(db, |pool| {
         sqlx::query(
-            "INSERT INTO email_links (token_hash, user_id, purpose, session_id, email, password_hash, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO email_links (token_hash, user_id, purpose, session_id, email, password_hash, device_hash, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(hash(&token))
         .bind(link.user_id)
@@ -86,6 +96,7 @@ pub async fn create(db: &Db, link: &NewLink<'_>, now: i64) -> Result<String, sql
         .bind(link.session_id)
         .bind(link.email)
         .bind(link.password_hash)
+        .bind(link.device_hash)
         .bind(now + purpose.lifetime_ms())
         .execute(pool)
         .await
@@ -94,7 +105,7 @@ pub async fn create(db: &Db, link: &NewLink<'_>, now: i64) -> Result<String, sql
     Ok(token)
 }
 
-const LINK_COLUMNS: &str = "user_id, session_id, email, password_hash, expires_at";
+const LINK_COLUMNS: &str = "user_id, session_id, email, password_hash, device_hash, expires_at";
 
 /// The link, if `token` is a live, unused one of `purpose` — without using it.
 pub async fn peek(db: &Db, token: &str, purpose: Purpose, now: i64) -> Result<Option<Link>, sqlx::Error> {
@@ -127,7 +138,7 @@ macro_rules! take_link {
 
 pub const TAKE: &str = "UPDATE email_links SET used_at = $3 \
     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 \
-    RETURNING user_id, session_id, email, password_hash, expires_at";
+    RETURNING user_id, session_id, email, password_hash, device_hash, expires_at";
 
 /// Forgets links that ran out.
 pub async fn purge(db: &Db, now: i64) -> Result<u64, sqlx::Error> {

@@ -1,5 +1,6 @@
 //! SQL for passkeys, the WebAuthn handle of each account, and ceremonies in progress.
 
+use super::{provenance::child_lineage, totp::Added};
 use crate::{db_read, db_write, identity::security_log::NewEvent, infra::{db::Db, random}, insert_event};
 
 /// One passkey of an account, as its list shows it.
@@ -40,11 +41,21 @@ pub async fn credential_ids(db: &Db, user_id: i64) -> Result<Vec<String>, sqlx::
     Ok(list(db, user_id).await?.into_iter().map(|p| p.credential_id).collect())
 }
 
-/// The owner (user id and handle) and stored credential of a passkey.
-pub async fn find(db: &Db, credential_id: &str) -> Result<Option<(i64, String, String)>, sqlx::Error> {
+/// A stored passkey, as a sign-in with it needs it.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct StoredPasskey {
+    pub user_id: i64,
+    pub handle: String,
+    pub passkey: String,
+    /// Its adder's lineage and its adder: what a session signed in with it descends from.
+    pub added_lineage: String,
+}
+
+/// The owner (user id and handle), stored credential and provenance of a passkey.
+pub async fn find(db: &Db, credential_id: &str) -> Result<Option<StoredPasskey>, sqlx::Error> {
     db_read!(db, |pool| {
         sqlx::query_as(
-            "SELECT p.user_id, w.handle, p.passkey FROM passkeys p JOIN webauthn_users w ON w.user_id = p.user_id \
+            "SELECT p.user_id, w.handle, p.passkey, p.added_lineage FROM passkeys p JOIN webauthn_users w ON w.user_id = p.user_id \
              WHERE p.credential_id = $1",
         )
         .bind(credential_id)
@@ -53,28 +64,46 @@ pub async fn find(db: &Db, credential_id: &str) -> Result<Option<(i64, String, S
     })
 }
 
-/// Stores a new passkey and records `event`, in one transaction; false when that credential is
-/// already registered (to anyone).
-pub async fn insert(db: &Db, user_id: i64, credential_id: &str, name: &str, passkey: &str, event: &NewEvent) -> Result<bool, sqlx::Error> {
+/// Stores a new passkey added by the session `session_id` (with where it came from) and
+/// records `event`, in one transaction. Refused when that credential is already registered
+/// (to anyone); nothing when the session is gone (it was ended, or disowned, meanwhile).
+pub async fn insert(
+    db: &Db,
+    session_id: &str,
+    user_id: i64,
+    credential_id: &str,
+    name: &str,
+    passkey: &str,
+    event: &NewEvent,
+) -> Result<Added, sqlx::Error> {
+    let postgres = matches!(db, Db::Postgres(_));
     let result = db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
+        let Some(lineage) = crate::adding_session!(tx, postgres, user_id, session_id)? else { return Ok(Added::SessionGone) };
         sqlx::query(
-            "INSERT INTO passkeys (credential_id, user_id, name, passkey, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, NULL)",
+            "INSERT INTO passkeys (credential_id, user_id, name, passkey, created_at, last_used_at, \
+             added_by, added_lineage, added_ip, added_device, added_location) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10)",
         )
         .bind(credential_id)
         .bind(user_id)
         .bind(name)
         .bind(passkey)
         .bind(event.at)
+        .bind(session_id)
+        .bind(child_lineage(&lineage, session_id))
+        .bind(event.origin.ip.as_str())
+        .bind(event.origin.device.as_str())
+        .bind(event.origin.location.as_deref())
         .execute(&mut *tx)
         .await?;
         insert_event!(&mut *tx, event).await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(Added::Added)
     });
     match result {
-        Ok(()) => Ok(true),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
-        Err(e) => Err(e),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Added::Refused),
+        other => other,
     }
 }
 
@@ -112,8 +141,8 @@ pub async fn rename(db: &Db, user_id: i64, credential_id: &str, name: &str, even
 }
 
 /// Removes one of the account's passkeys (the owner check is in the statement) and records
-/// `event` with its name; false when it has no such passkey.
-pub async fn remove(db: &Db, user_id: i64, credential_id: &str, event: &NewEvent) -> Result<bool, sqlx::Error> {
+/// `event` with its name (returned); `None` when it has no such passkey.
+pub async fn remove(db: &Db, user_id: i64, credential_id: &str, event: &NewEvent) -> Result<Option<NewEvent>, sqlx::Error> {
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
         let name: Option<String> = sqlx::query_scalar("DELETE FROM passkeys WHERE credential_id = $1 AND user_id = $2 RETURNING name")
@@ -121,22 +150,24 @@ pub async fn remove(db: &Db, user_id: i64, credential_id: &str, event: &NewEvent
             .bind(user_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(name) = name else { return Ok(false) };
+        let Some(name) = name else { return Ok(None) };
         let mut event = event.clone();
         event.detail = Some(name);
         insert_event!(&mut *tx, &event).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(event))
     })
 }
 
-/// Keeps a ceremony's state until `expires_at`, under a new random token (returned).
-pub async fn begin_ceremony(db: &Db, user_id: Option<i64>, state: &str, expires_at: i64) -> Result<String, sqlx::Error> {
+/// Keeps a ceremony's state until `expires_at`, under a new random token (returned); one that
+/// adds a passkey belongs to the session `session_id`.
+pub async fn begin_ceremony(db: &Db, user_id: Option<i64>, session_id: Option<&str>, state: &str, expires_at: i64) -> Result<String, sqlx::Error> {
     let token = random::token();
     db_write!(db, |pool| {
-        sqlx::query("INSERT INTO webauthn_ceremonies (id_hash, user_id, state, expires_at) VALUES ($1, $2, $3, $4)")
+        sqlx::query("INSERT INTO webauthn_ceremonies (id_hash, user_id, session_id, state, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(random::token_hash(&token))
             .bind(user_id)
+            .bind(session_id)
             .bind(state)
             .bind(expires_at)
             .execute(pool)
@@ -146,10 +177,11 @@ pub async fn begin_ceremony(db: &Db, user_id: Option<i64>, state: &str, expires_
     Ok(token)
 }
 
-/// A ceremony's owner and state, once (it is gone afterwards), if it has not expired.
-pub async fn take_ceremony(db: &Db, token: &str, now: i64) -> Result<Option<(Option<i64>, String)>, sqlx::Error> {
+/// A ceremony's owner (account and session) and state, once (it is gone afterwards), if it
+/// has not expired.
+pub async fn take_ceremony(db: &Db, token: &str, now: i64) -> Result<Option<(Option<i64>, Option<String>, String)>, sqlx::Error> {
     db_write!(db, |pool| {
-        sqlx::query_as("DELETE FROM webauthn_ceremonies WHERE id_hash = $1 AND expires_at > $2 RETURNING user_id, state")
+        sqlx::query_as("DELETE FROM webauthn_ceremonies WHERE id_hash = $1 AND expires_at > $2 RETURNING user_id, session_id, state")
             .bind(random::token_hash(token))
             .bind(now)
             .fetch_optional(pool)

@@ -4,9 +4,9 @@
 //! counter; this keeps each ceremony's state in the database (so any app server can finish it)
 //! for five minutes, once. Every change records its event in the same transaction.
 
-use super::{Accounts, passkey_store as store};
+use super::{Accounts, notices::Notices, passkey_store as store, totp::Added};
 use crate::{
-    identity::{Core, client::ClientInfo, model::{EventKind, MAX_PASSKEY_NAME as MAX_NAME}, session::AuthSession},
+    identity::{Core, client::ClientInfo, model::{EventKind, MAX_PASSKEY_NAME as MAX_NAME, allowed_in_name}, session::AuthSession},
     infra::{config::Config, error::AppError},
 };
 use std::sync::Arc;
@@ -18,6 +18,7 @@ const CEREMONY_MS: i64 = 5 * 60 * 1000;
 pub struct Passkeys {
     core: Core,
     accounts: Arc<Accounts>,
+    notices: Arc<Notices>,
     /// `None` when the site is served from an IP address: WebAuthn needs a domain name.
     webauthn: Option<Webauthn>,
 }
@@ -35,19 +36,19 @@ fn failed(e: impl std::fmt::Display) -> AppError {
     AppError::PasskeyFailed
 }
 
-/// A passkey's name as given: trimmed, 1 to 40 characters, no control characters.
+/// A passkey's name as given: trimmed, 1 to 40 characters, no control or bidi characters.
 pub fn clean_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+    if name.is_empty() || name.chars().count() > MAX_NAME || !name.chars().all(allowed_in_name) {
         return Err(AppError::BadRequest);
     }
     Ok(name.to_owned())
 }
 
 impl Passkeys {
-    pub fn new(core: Core, accounts: Arc<Accounts>) -> Self {
+    pub fn new(core: Core, accounts: Arc<Accounts>, notices: Arc<Notices>) -> Self {
         let webauthn = relying_party(&core.config);
-        Passkeys { core, accounts, webauthn }
+        Passkeys { core, accounts, notices, webauthn }
     }
 
     pub fn available(&self) -> bool {
@@ -83,7 +84,8 @@ impl Passkeys {
             selection.require_resident_key = true;
         }
         let state = serde_json::to_string(&state).map_err(failed)?;
-        let token = store::begin_ceremony(db, Some(session.user_id), &state, self.core.now() + CEREMONY_MS).await?;
+        // The ceremony is this session's: no other session can finish it.
+        let token = store::begin_ceremony(db, Some(session.user_id), Some(&session.id), &state, self.core.now() + CEREMONY_MS).await?;
         Ok(Ceremony { token, options: serde_json::to_string(&options).map_err(failed)? })
     }
 
@@ -99,8 +101,8 @@ impl Passkeys {
         let name = clean_name(name)?;
         let db = &self.core.db;
         let now = self.core.now();
-        let (owner, state) = store::take_ceremony(db, token, now).await?.ok_or(AppError::PasskeyFailed)?;
-        if owner != Some(session.user_id) {
+        let (owner, by, state) = store::take_ceremony(db, token, now).await?.ok_or(AppError::PasskeyFailed)?;
+        if owner != Some(session.user_id) || by.as_deref() != Some(session.id.as_str()) {
             return Err(AppError::PasskeyFailed);
         }
         let state: PasskeyRegistration = serde_json::from_str(&state).map_err(failed)?;
@@ -110,8 +112,10 @@ impl Passkeys {
         let stored = serde_json::to_string(&passkey).map_err(failed)?;
         let mut event = self.core.event(Some(session.user_id), EventKind::PasskeyAdded, client).by(&session.id);
         event.detail = Some(name.clone());
-        if !store::insert(db, session.user_id, &id, &name, &stored, &event).await? {
-            return Err(AppError::PasskeyFailed);
+        match store::insert(db, &session.id, session.user_id, &id, &name, &stored, &event).await? {
+            Added::Added => self.notices.changed(&event).await?,
+            Added::Refused => return Err(AppError::PasskeyFailed),
+            Added::SessionGone => return Err(AppError::SignedOut),
         }
         Ok(())
     }
@@ -131,42 +135,46 @@ impl Passkeys {
     pub async fn remove(&self, session: &AuthSession, client: &ClientInfo, id: &str, password: Option<String>) -> Result<(), AppError> {
         self.accounts.confirm_recent(session, client, password).await?;
         let event = self.core.event(Some(session.user_id), EventKind::PasskeyRemoved, client).by(&session.id);
-        if !store::remove(&self.core.db, session.user_id, id, &event).await? {
+        let Some(event) = store::remove(&self.core.db, session.user_id, id, &event).await? else {
             return Err(AppError::NotFound);
-        }
+        };
+        self.notices.changed(&event).await?;
         Ok(())
     }
 
-    /// Starts a sign-in with any passkey of this site (no email needed).
-    pub async fn start_sign_in(&self) -> Result<Ceremony, AppError> {
+    /// Starts a sign-in with any passkey of this site (no email needed). Anyone may ask, so it
+    /// is counted per client address (each leaves a ceremony row for five minutes).
+    pub async fn start_sign_in(&self, client: &ClientInfo, credentials: &super::Credentials) -> Result<Ceremony, AppError> {
+        credentials.count_ceremony(client).await?;
         let (mut options, state) = self.webauthn()?.start_discoverable_authentication().map_err(failed)?;
         // A button starts it, not the browser's autofill.
         options.mediation = None;
         let state = serde_json::to_string(&state).map_err(failed)?;
-        let token = store::begin_ceremony(&self.core.db, None, &state, self.core.now() + CEREMONY_MS).await?;
+        let token = store::begin_ceremony(&self.core.db, None, None, &state, self.core.now() + CEREMONY_MS).await?;
         Ok(Ceremony { token, options: serde_json::to_string(&options).map_err(failed)? })
     }
 
-    /// Finishes a sign-in: the account whose passkey signed the challenge.
-    pub(crate) async fn finish_sign_in(&self, token: &str, credential: &str) -> Result<i64, AppError> {
+    /// Finishes a sign-in: the account whose passkey signed the challenge, and the lineage the
+    /// session it starts descends from (the passkey's).
+    pub(crate) async fn finish_sign_in(&self, token: &str, credential: &str) -> Result<(i64, String), AppError> {
         let db = &self.core.db;
         let now = self.core.now();
-        let (_, state) = store::take_ceremony(db, token, now).await?.ok_or(AppError::PasskeyFailed)?;
+        let (_, _, state) = store::take_ceremony(db, token, now).await?.ok_or(AppError::PasskeyFailed)?;
         let state: DiscoverableAuthentication = serde_json::from_str(&state).map_err(failed)?;
         let credential: PublicKeyCredential = serde_json::from_str(credential).map_err(|_| AppError::BadRequest)?;
         let webauthn = self.webauthn()?;
         let (handle, credential_id) = webauthn.identify_discoverable_authentication(&credential).map_err(failed)?;
         let id = base64url_encode(credential_id);
-        let (user_id, stored_handle, stored) = store::find(db, &id).await?.ok_or(AppError::PasskeyFailed)?;
+        let found = store::find(db, &id).await?.ok_or(AppError::PasskeyFailed)?;
         // The passkey must be the account's that the authenticator says it is.
-        if stored_handle != handle.to_string() {
+        if found.handle != handle.to_string() {
             return Err(AppError::PasskeyFailed);
         }
-        let mut passkey: Passkey = serde_json::from_str(&stored).map_err(failed)?;
+        let mut passkey: Passkey = serde_json::from_str(&found.passkey).map_err(failed)?;
         let result = webauthn.finish_discoverable_authentication_v2(&credential, state, &passkey).map_err(failed)?;
         passkey.update_credential(&result);
         store::used(db, &id, &serde_json::to_string(&passkey).map_err(failed)?, now).await?;
-        Ok(user_id)
+        Ok((found.user_id, found.added_lineage))
     }
 }
 

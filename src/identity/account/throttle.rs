@@ -2,11 +2,13 @@
 //! server at once (the counts live in the database).
 //!
 //! An attempt is counted *before* its secret is checked: [`Throttle::reserve`] checks every
-//! limit and records the attempt in one transaction, serialised per key (SQLite has a single
+//! limit and counts the attempt in one transaction, serialised per key (SQLite has a single
 //! writer; Postgres takes a transaction-scoped advisory lock per key). So of N concurrent
 //! attempts against a limit of L, at most L are ever checked
-//! (`races::concurrent_wrong_passwords_are_checked_at_most_the_limit`). A success removes its
-//! own reservation (and may clear a key); a failure leaves it counted until the window passes.
+//! (`auth::barriers::concurrent_wrong_passwords_are_checked_at_most_the_limit`). A key is one
+//! row — its count in the current window and when that window began — however many attempts
+//! come: a flood of guesses grows nothing but the count. A success takes its own attempt back
+//! (and may clear a key); a failure stays counted until its window is over.
 
 use crate::{db_write, infra::db::Db};
 use std::net::IpAddr;
@@ -25,6 +27,12 @@ pub enum Key {
     SignupIp(IpAddr),
     /// Second-factor codes for one account.
     SecondFactor(i64),
+    /// A signed-in session confirming its password (re-authentication): its own budget.
+    Session(String),
+    /// Codes emailed to verify a new device, for one pending log-in (its token's hash).
+    Verification(String),
+    /// Passkey sign-ins begun (WebAuthn ceremonies) from one client address.
+    CeremonyIp(IpAddr),
     /// Emails the app was asked to send to one address (reset links, sign-up confirmations).
     MailTo(String),
     /// Emails asked for from one client address.
@@ -39,6 +47,9 @@ impl Key {
             Key::Device { user_id, device } => format!("device:{user_id}:{device}"),
             Key::SignupIp(ip) => format!("signup:{}", client_prefix(*ip)),
             Key::SecondFactor(user_id) => format!("2fa:{user_id}"),
+            Key::Session(id) => format!("session:{id}"),
+            Key::Verification(pending) => format!("verify:{pending}"),
+            Key::CeremonyIp(ip) => format!("ceremony:{}", client_prefix(*ip)),
             Key::MailTo(email) => format!("mail:{email}"),
             Key::MailIp(ip) => format!("mail-ip:{}", client_prefix(*ip)),
         }
@@ -68,11 +79,12 @@ pub struct Limit {
 #[must_use]
 #[derive(Debug)]
 pub struct Reservation {
-    ids: Vec<i64>,
+    /// Each key counted, with the start of the window it was counted in.
+    counted: Vec<(String, i64)>,
 }
 
 impl Reservation {
-    /// The attempt stays counted until it leaves the window (a failure, or a sign-up).
+    /// The attempt stays counted until its window is over (a failure, or a sign-up).
     pub fn keep(self) {}
 }
 
@@ -100,7 +112,7 @@ impl Throttle {
         // Locks are always taken in the same order, so two attempts never wait on each other.
         keys.sort();
         keys.dedup_by(|a, b| a.0 == b.0);
-        let since = now - self.window_ms;
+        let live_since = now - self.window_ms;
         let postgres = matches!(self.db, Db::Postgres(_));
         db_write!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
@@ -113,20 +125,21 @@ impl Throttle {
                 }
             }
             let mut wait_until: Option<i64> = None;
+            let mut next = Vec::with_capacity(keys.len());
             for (key, max) in &keys {
-                // The attempt that must leave the window before another is allowed is the
-                // max-th newest; with none, fewer than `max` are counted.
-                let oldest: Option<i64> = sqlx::query_scalar(
-                    "SELECT at FROM attempts WHERE key = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3",
-                )
-                .bind(key)
-                .bind(since)
-                .bind(i64::from(*max) - 1)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(at) = oldest {
-                    let until = at + self.window_ms;
-                    wait_until = Some(wait_until.map_or(until, |w| w.max(until)));
+                let row: Option<(i64, i64)> = sqlx::query_as("SELECT count, window_start FROM attempts WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match row {
+                    // A live window at its limit: come back when it is over.
+                    Some((count, start)) if start > live_since && count >= i64::from(*max) => {
+                        let until = start + self.window_ms;
+                        wait_until = Some(wait_until.map_or(until, |w| w.max(until)));
+                    }
+                    Some((count, start)) if start > live_since => next.push((key.clone(), count + 1, start)),
+                    // No window, or one that is over: this attempt starts a new one.
+                    _ => next.push((key.clone(), 1, now)),
                 }
             }
             if let Some(until) = wait_until {
@@ -134,17 +147,19 @@ impl Throttle {
                 let seconds = ((until - now).max(1000) + 999) / 1000;
                 return Ok(Err(RetryAfter(seconds as u64)));
             }
-            let mut ids = Vec::with_capacity(keys.len());
-            for (key, _) in &keys {
-                let id: i64 = sqlx::query_scalar("INSERT INTO attempts (key, at) VALUES ($1, $2) RETURNING id")
-                    .bind(key)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                ids.push(id);
+            for (key, count, start) in &next {
+                sqlx::query(
+                    "INSERT INTO attempts (key, count, window_start) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key) DO UPDATE SET count = excluded.count, window_start = excluded.window_start",
+                )
+                .bind(key)
+                .bind(*count)
+                .bind(*start)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
-            Ok(Ok(Reservation { ids }))
+            Ok(Ok(Reservation { counted: next.into_iter().map(|(key, _, start)| (key, start)).collect() }))
         })
     }
 
@@ -164,10 +179,16 @@ impl Throttle {
         self.forget(reservation).await
     }
 
+    /// Takes the attempt back from each key's count — in the window it was counted in only.
     async fn forget(&self, reservation: Reservation) -> Result<(), sqlx::Error> {
-        for id in reservation.ids {
+        for (key, start) in reservation.counted {
             db_write!(&self.db, |pool| {
-                sqlx::query("DELETE FROM attempts WHERE id = $1").bind(id).execute(pool).await.map(|_| ())
+                sqlx::query("UPDATE attempts SET count = count - 1 WHERE key = $1 AND window_start = $2 AND count > 0")
+                    .bind(&key)
+                    .bind(start)
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
             })?;
         }
         Ok(())
@@ -175,19 +196,20 @@ impl Throttle {
 
     /// How many attempts count against `key` now (for tests and the admin glance).
     pub async fn counted(&self, key: &Key, now: i64) -> Result<i64, sqlx::Error> {
-        crate::db_read!(&self.db, |pool| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM attempts WHERE key = $1 AND at > $2")
+        let count: Option<i64> = crate::db_read!(&self.db, |pool| {
+            sqlx::query_scalar("SELECT count FROM attempts WHERE key = $1 AND window_start > $2")
                 .bind(key.stored())
                 .bind(now - self.window_ms)
-                .fetch_one(pool)
+                .fetch_optional(pool)
                 .await
-        })
+        })?;
+        Ok(count.unwrap_or(0))
     }
 
-    /// Forgets attempts that left the window (whatever they were against, known account or not).
+    /// Forgets keys whose window is over (whatever they were against, known account or not).
     pub async fn purge(&self, now: i64) -> Result<u64, sqlx::Error> {
         db_write!(&self.db, |pool| {
-            sqlx::query("DELETE FROM attempts WHERE at <= $1")
+            sqlx::query("DELETE FROM attempts WHERE window_start <= $1")
                 .bind(now - self.window_ms)
                 .execute(pool)
                 .await

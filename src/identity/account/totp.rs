@@ -43,9 +43,14 @@ pub fn grouped(secret: &str) -> String {
     secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
 }
 
-/// The `otpauth://` URL of a secret, and its QR code as inline SVG (rendered on the server).
+/// The `otpauth://` address of a secret (what the QR code holds; a phone opens it in its app).
+pub fn url(secret: &str, email: &str) -> Option<String> {
+    totp(secret, email)?.to_url().ok()
+}
+
+/// The `otpauth://` URL of a secret as a QR code, inline SVG (rendered on the server).
 pub fn qr_code(secret: &str, email: &str) -> Option<String> {
-    let url = totp(secret, email)?.to_url().ok()?;
+    let url = url(secret, email)?;
     let svg = qrcode::QrCode::new(url.as_bytes())
         .ok()?
         .render::<qrcode::render::svg::Color>()
@@ -88,7 +93,7 @@ pub fn recovery_hash(code: &str) -> String {
     Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The authenticator app of an account, as stored.
+/// The authenticator app of an account, as stored (only once it is on).
 #[derive(sqlx::FromRow, Debug, Clone)]
 pub struct TotpRecord {
     pub secret: String,
@@ -97,58 +102,132 @@ pub struct TotpRecord {
 
 pub async fn find(db: &Db, user_id: i64) -> Result<Option<TotpRecord>, sqlx::Error> {
     db_read!(db, |pool| {
-        sqlx::query_as("SELECT secret, enabled_at FROM totp WHERE user_id = $1").bind(user_id).fetch_optional(pool).await
+        sqlx::query_as("SELECT secret, enabled_at FROM totp WHERE user_id = $1 AND enabled_at IS NOT NULL")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
     })
 }
 
 /// Whether the account has turned two-factor authentication on.
 pub async fn is_on(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(find(db, user_id).await?.is_some_and(|t| t.enabled_at.is_some()))
+    Ok(find(db, user_id).await?.is_some())
 }
 
-/// Starts (or restarts) setting up: a new secret, not yet on. Nothing changes when it is on.
-pub async fn begin(db: &Db, user_id: i64, secret: &str, now: i64) -> Result<bool, sqlx::Error> {
-    db_write!(db, |pool| {
-        sqlx::query(
-            "INSERT INTO totp (user_id, secret, enabled_at, last_step, created_at) VALUES ($1, $2, NULL, 0, $3) \
-             ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, last_step = 0, created_at = excluded.created_at \
-             WHERE totp.enabled_at IS NULL",
-        )
-        .bind(user_id)
-        .bind(secret)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected() == 1)
-    })
-}
-
-/// Turns it on with the first code's step (which is then used), stores new recovery codes and
-/// records `event`, in one transaction. False when it was not being set up.
-pub async fn enable(db: &Db, user_id: i64, step: u64, recovery: &[String], event: &NewEvent) -> Result<bool, sqlx::Error> {
-    let now = event.at;
+/// Starts (or restarts) setting up an app in the session `session_id`: its own secret
+/// (`sealed` with the session's key), until `expires_at`. False when the account has an app
+/// on already.
+pub async fn begin(db: &Db, session_id: &str, user_id: i64, sealed: &str, expires_at: i64) -> Result<bool, sqlx::Error> {
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let on = sqlx::query("UPDATE totp SET enabled_at = $2, last_step = $3 WHERE user_id = $1 AND enabled_at IS NULL")
-            .bind(user_id)
-            .bind(now)
-            .bind(step as i64)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            == 1;
-        if !on {
+        let on: Option<i64> = sqlx::query_scalar("SELECT user_id FROM totp WHERE user_id = $1").bind(user_id).fetch_optional(&mut *tx).await?;
+        if on.is_some() {
             return Ok(false);
         }
-        replace_recovery_codes!(tx, user_id, recovery);
-        insert_event!(&mut *tx, event).await?;
+        sqlx::query(
+            "INSERT INTO totp_setups (session_id, user_id, secret, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (session_id) DO UPDATE SET secret = excluded.secret, expires_at = excluded.expires_at",
+        )
+        .bind(session_id)
+        .bind(user_id)
+        .bind(sealed)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(true)
     })
 }
 
+/// The sealed secret of the app the session `session_id` is setting up, if it still is.
+pub async fn setup_of(db: &Db, session_id: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
+    db_read!(db, |pool| {
+        sqlx::query_scalar("SELECT secret FROM totp_setups WHERE session_id = $1 AND expires_at > $2")
+            .bind(session_id)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
+/// What an addition records about where it came from: the session, and the device, address
+/// and place of its request (the event's origin).
+macro_rules! bind_added {
+    ($query:expr, $session:expr, $lineage:expr, $event:expr) => {
+        $query
+            .bind($session)
+            .bind(crate::identity::account::provenance::child_lineage(&$lineage, $session))
+            .bind($event.origin.ip.as_str())
+            .bind($event.origin.device.as_str())
+            .bind($event.origin.location.as_deref())
+    };
+}
+
+/// How an addition went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    Added,
+    /// The account has one already (another session turned it on first), or there was none to
+    /// finish.
+    Refused,
+    /// The session that asked is gone (ended, or disowned) — nothing was added.
+    SessionGone,
+}
+
+/// Turns the app the session `session_id` set up on with `secret` and its first code's step
+/// (which is then used), stores new recovery codes and records `event`, in one transaction.
+/// Of two sessions racing to turn an app on, one does; the other is refused.
+pub async fn enable(
+    db: &Db,
+    session_id: &str,
+    user_id: i64,
+    secret: &str,
+    step: u64,
+    recovery: &[String],
+    event: &NewEvent,
+) -> Result<Added, sqlx::Error> {
+    let now = event.at;
+    let postgres = matches!(db, Db::Postgres(_));
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let Some(lineage) = crate::adding_session!(tx, postgres, user_id, session_id)? else { return Ok(Added::SessionGone) };
+        let setup = sqlx::query("DELETE FROM totp_setups WHERE session_id = $1 AND expires_at > $2")
+            .bind(session_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if setup != 1 {
+            return Ok(Added::Refused);
+        }
+        let on = bind_added!(
+            sqlx::query(
+                "INSERT INTO totp (user_id, secret, enabled_at, last_step, created_at, added_by, added_lineage, added_ip, added_device, added_location) \
+                 VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8, $9) ON CONFLICT (user_id) DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(secret)
+            .bind(now)
+            .bind(step as i64),
+            session_id,
+            lineage,
+            event
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if on != 1 {
+            return Ok(Added::Refused);
+        }
+        replace_recovery_codes!(tx, user_id, recovery, session_id, lineage, event);
+        insert_event!(&mut *tx, event).await?;
+        tx.commit().await?;
+        Ok(Added::Added)
+    })
+}
+
 macro_rules! replace_recovery_codes {
-    ($tx:expr, $user_id:expr, $codes:expr) => {
+    ($tx:expr, $user_id:expr, $codes:expr, $session:expr, $lineage:expr, $event:expr) => {
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
         for code in $codes {
             sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, used_at) VALUES ($1, $2, NULL)")
@@ -157,26 +236,43 @@ macro_rules! replace_recovery_codes {
                 .execute(&mut *$tx)
                 .await?;
         }
+        bind_added!(
+            sqlx::query(
+                "INSERT INTO recovery_code_sets (user_id, created_at, added_by, added_lineage, added_ip, added_device, added_location) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET created_at = excluded.created_at, \
+                 added_by = excluded.added_by, added_lineage = excluded.added_lineage, added_ip = excluded.added_ip, \
+                 added_device = excluded.added_device, added_location = excluded.added_location",
+            )
+            .bind($user_id)
+            .bind($event.at),
+            $session,
+            $lineage,
+            $event
+        )
+        .execute(&mut *$tx)
+        .await?;
     };
 }
 use replace_recovery_codes;
 
-/// Replaces the recovery codes (the old ones stop working) and records `event`, in one
-/// transaction. False when 2FA is off.
-pub async fn regenerate_recovery_codes(db: &Db, user_id: i64, recovery: &[String], event: &NewEvent) -> Result<bool, sqlx::Error> {
+/// Replaces the recovery codes (the old ones stop working) for the session `session_id` and
+/// records `event`, in one transaction. Refused when 2FA is off.
+pub async fn regenerate_recovery_codes(db: &Db, session_id: &str, user_id: i64, recovery: &[String], event: &NewEvent) -> Result<Added, sqlx::Error> {
+    let postgres = matches!(db, Db::Postgres(_));
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
+        let Some(lineage) = crate::adding_session!(tx, postgres, user_id, session_id)? else { return Ok(Added::SessionGone) };
         let on: Option<i64> = sqlx::query_scalar("SELECT user_id FROM totp WHERE user_id = $1 AND enabled_at IS NOT NULL")
             .bind(user_id)
             .fetch_optional(&mut *tx)
             .await?;
         if on.is_none() {
-            return Ok(false);
+            return Ok(Added::Refused);
         }
-        replace_recovery_codes!(tx, user_id, recovery);
+        replace_recovery_codes!(tx, user_id, recovery, session_id, lineage, event);
         insert_event!(&mut *tx, event).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Added::Added)
     })
 }
 
@@ -222,6 +318,7 @@ pub async fn disable(db: &Db, user_id: i64, event: &NewEvent) -> Result<bool, sq
         let mut tx = pool.begin().await?;
         let removed = sqlx::query("DELETE FROM totp WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?.rows_affected();
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM recovery_code_sets WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         if removed == 1 {
             insert_event!(&mut *tx, event).await?;
         }
@@ -230,15 +327,16 @@ pub async fn disable(db: &Db, user_id: i64, event: &NewEvent) -> Result<bool, sq
     })
 }
 
-/// Keeps fresh recovery codes for the session that made them, to be shown once.
-pub async fn keep_to_show(db: &Db, session_id: &str, codes: &[String], expires_at: i64) -> Result<(), sqlx::Error> {
+/// Keeps fresh recovery codes for the session that made them, to be shown once — `sealed`
+/// with that session's key: they are never at rest in plaintext.
+pub async fn keep_to_show(db: &Db, session_id: &str, sealed: &str, expires_at: i64) -> Result<(), sqlx::Error> {
     db_write!(db, |pool| {
         sqlx::query(
             "INSERT INTO recovery_reveals (session_id, codes, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (session_id) DO UPDATE SET codes = excluded.codes, expires_at = excluded.expires_at",
         )
         .bind(session_id)
-        .bind(codes.join(" "))
+        .bind(sealed)
         .bind(expires_at)
         .execute(pool)
         .await
@@ -246,28 +344,22 @@ pub async fn keep_to_show(db: &Db, session_id: &str, codes: &[String], expires_a
     })
 }
 
-/// The fresh codes of this session, if it has some still to show.
-pub async fn peek_to_show(db: &Db, session_id: &str, now: i64) -> Result<Option<Vec<String>>, sqlx::Error> {
-    let codes: Option<String> = db_read!(db, |pool| {
+/// The sealed fresh codes of this session, if it has some still to show.
+pub async fn peek_to_show(db: &Db, session_id: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
+    db_read!(db, |pool| {
         sqlx::query_scalar("SELECT codes FROM recovery_reveals WHERE session_id = $1 AND expires_at > $2")
             .bind(session_id)
             .bind(now)
             .fetch_optional(pool)
             .await
-    })?;
-    Ok(codes.map(|c| c.split(' ').map(str::to_owned).collect()))
+    })
 }
 
-/// The fresh codes of this session, once: they are gone from the database afterwards.
-pub async fn take_to_show(db: &Db, session_id: &str, now: i64) -> Result<Option<Vec<String>>, sqlx::Error> {
-    let codes: Option<String> = db_write!(db, |pool| {
-        sqlx::query_scalar("DELETE FROM recovery_reveals WHERE session_id = $1 AND expires_at > $2 RETURNING codes")
-            .bind(session_id)
-            .bind(now)
-            .fetch_optional(pool)
-            .await
-    })?;
-    Ok(codes.map(|c| c.split(' ').map(str::to_owned).collect()))
+/// The fresh codes of this session are not shown again.
+pub async fn take_to_show(db: &Db, session_id: &str) -> Result<(), sqlx::Error> {
+    db_write!(db, |pool| {
+        sqlx::query("DELETE FROM recovery_reveals WHERE session_id = $1").bind(session_id).execute(pool).await.map(|_| ())
+    })
 }
 
 #[cfg(test)]

@@ -1,20 +1,23 @@
-//! Two-factor authentication's rules: setting up an authenticator app (a recent password, then
-//! the app's first code), fresh recovery codes shown once, turning it off (the password again).
-//! Each change records its event in the same transaction as the change.
+//! Two-factor authentication's rules: setting up an authenticator app (a recent password,
+//! then the app's first code — all in the session that began it), fresh recovery codes shown
+//! once, turning it off (the password again). Each change records its event in the same
+//! transaction as the change, knows the session that made it, and is announced.
 
 use super::{
     Accounts,
     credentials::{Code, Credentials},
-    totp,
+    notices::Notices,
+    totp::{self, Added},
 };
 use crate::{
-    identity::{Core, client::ClientInfo, model::EventKind, session::AuthSession},
+    identity::{Core, client::ClientInfo, model::EventKind, security_log::NewEvent, session::AuthSession},
     infra::error::AppError,
 };
 use std::sync::Arc;
 
-/// How long fresh recovery codes wait to be shown.
+/// How long fresh recovery codes wait to be shown, and a set-up waits for its first code.
 const CODES_SHOWN_MS: i64 = 10 * 60 * 1000;
+const SETUP_MS: i64 = 10 * 60 * 1000;
 
 /// What the account settings say about two-factor authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +34,9 @@ pub struct TwoFactorStatus {
 pub struct Setup {
     /// The secret in groups of four ("Setup key").
     pub key: String,
-    /// The `otpauth://` QR code, as inline SVG.
+    /// The `otpauth://` address the QR code holds.
+    pub url: String,
+    /// The QR code, as inline SVG.
     pub qr_svg: String,
 }
 
@@ -39,11 +44,20 @@ pub struct TwoFactor {
     core: Core,
     credentials: Arc<Credentials>,
     accounts: Arc<Accounts>,
+    notices: Arc<Notices>,
+}
+
+fn added(outcome: Added) -> Result<(), AppError> {
+    match outcome {
+        Added::Added => Ok(()),
+        Added::Refused => Err(AppError::BadRequest),
+        Added::SessionGone => Err(AppError::SignedOut),
+    }
 }
 
 impl TwoFactor {
-    pub fn new(core: Core, credentials: Arc<Credentials>, accounts: Arc<Accounts>) -> Self {
-        TwoFactor { core, credentials, accounts }
+    pub fn new(core: Core, credentials: Arc<Credentials>, accounts: Arc<Accounts>, notices: Arc<Notices>) -> Self {
+        TwoFactor { core, credentials, accounts, notices }
     }
 
     /// Whether the account has an authenticator app turned on.
@@ -57,38 +71,52 @@ impl TwoFactor {
         Ok(TwoFactorStatus { on, codes_left, reauth_due: self.accounts.reauth_due(session) })
     }
 
-    /// Starts (or restarts) setting up an authenticator app (a recent password is needed).
+    fn event(&self, session: &AuthSession, client: &ClientInfo, kind: EventKind) -> NewEvent {
+        self.core.event(Some(session.user_id), kind, client).by(&session.id)
+    }
+
+    /// Starts (or restarts) setting up an authenticator app in this session (a recent
+    /// password is needed). The secret is this session's alone: sealed with its key, seen and
+    /// finished by no other session.
     pub async fn begin(&self, session: &AuthSession, client: &ClientInfo, password: Option<String>) -> Result<(), AppError> {
         self.accounts.confirm_recent(session, client, password).await?;
-        if !totp::begin(&self.core.db, session.user_id, &totp::new_secret(), self.core.now()).await? {
+        let sealed = session.key.seal(&totp::new_secret());
+        let expires_at = self.core.now() + SETUP_MS;
+        if !totp::begin(&self.core.db, &session.id, session.user_id, &sealed, expires_at).await? {
             return Err(AppError::BadRequest);
         }
         Ok(())
     }
 
-    /// The app being set up, if there is one.
-    pub async fn setup(&self, session: &AuthSession) -> Result<Option<Setup>, AppError> {
-        let Some(app) = totp::find(&self.core.db, session.user_id).await?.filter(|t| t.enabled_at.is_none()) else {
-            return Ok(None);
-        };
-        let email = self.accounts.email(session.user_id).await?;
-        Ok(Some(Setup { key: totp::grouped(&app.secret), qr_svg: totp::qr_code(&app.secret, &email).unwrap_or_default() }))
+    /// The secret of the app this session is setting up, if it is.
+    async fn secret(&self, session: &AuthSession) -> Result<Option<String>, AppError> {
+        let sealed = totp::setup_of(&self.core.db, &session.id, self.core.now()).await?;
+        Ok(sealed.and_then(|s| session.key.open(&s)))
     }
 
-    /// Turns the app being set up on with its first code, and makes the recovery codes (kept
-    /// for this session to see once).
+    /// The app this session is setting up, if it is.
+    pub async fn setup(&self, session: &AuthSession) -> Result<Option<Setup>, AppError> {
+        let Some(secret) = self.secret(session).await? else { return Ok(None) };
+        let email = self.accounts.email(session.user_id).await?;
+        Ok(Some(Setup {
+            key: totp::grouped(&secret),
+            url: totp::url(&secret, &email).unwrap_or_default(),
+            qr_svg: totp::qr_code(&secret, &email).unwrap_or_default(),
+        }))
+    }
+
+    /// Turns the app this session set up on with its first code, and makes the recovery codes
+    /// (kept, sealed, for this session to see once).
     pub async fn enable(&self, session: &AuthSession, client: &ClientInfo, code: &str) -> Result<(), AppError> {
-        let db = &self.core.db;
-        let app = totp::find(db, session.user_id).await?.filter(|t| t.enabled_at.is_none()).ok_or(AppError::BadRequest)?;
-        self.credentials.check_code(session.user_id, Code::Setup { secret: &app.secret, code }, client).await?;
+        let secret = self.secret(session).await?.ok_or(AppError::BadRequest)?;
+        self.credentials.check_code(session.user_id, Code::Setup { secret: &secret, code }, client).await?;
         let now = self.core.now();
-        let step = totp::matching_step(&app.secret, code, (now / 1000) as u64).ok_or(AppError::WrongCode)?;
+        let step = totp::matching_step(&secret, code, (now / 1000) as u64).ok_or(AppError::WrongCode)?;
         let codes = totp::new_recovery_codes();
-        let event = self.core.event(Some(session.user_id), EventKind::TwoFactorEnabled, client).by(&session.id);
-        if !totp::enable(db, session.user_id, step, &codes, &event).await? {
-            return Err(AppError::BadRequest);
-        }
-        totp::keep_to_show(db, &session.id, &codes, now + CODES_SHOWN_MS).await?;
+        let event = self.event(session, client, EventKind::TwoFactorEnabled);
+        added(totp::enable(&self.core.db, &session.id, session.user_id, &secret, step, &codes, &event).await?)?;
+        totp::keep_to_show(&self.core.db, &session.id, &session.key.seal(&codes.join(" ")), now + CODES_SHOWN_MS).await?;
+        self.notices.changed(&event).await?;
         Ok(())
     }
 
@@ -96,30 +124,33 @@ impl TwoFactor {
     pub async fn regenerate(&self, session: &AuthSession, client: &ClientInfo, password: Option<String>) -> Result<(), AppError> {
         self.accounts.confirm_recent(session, client, password).await?;
         let codes = totp::new_recovery_codes();
-        let event = self.core.event(Some(session.user_id), EventKind::RecoveryCodesRegenerated, client).by(&session.id);
-        if !totp::regenerate_recovery_codes(&self.core.db, session.user_id, &codes, &event).await? {
-            return Err(AppError::BadRequest);
-        }
-        totp::keep_to_show(&self.core.db, &session.id, &codes, self.core.now() + CODES_SHOWN_MS).await?;
+        let event = self.event(session, client, EventKind::RecoveryCodesRegenerated);
+        added(totp::regenerate_recovery_codes(&self.core.db, &session.id, session.user_id, &codes, &event).await?)?;
+        let sealed = session.key.seal(&codes.join(" "));
+        totp::keep_to_show(&self.core.db, &session.id, &sealed, self.core.now() + CODES_SHOWN_MS).await?;
+        self.notices.changed(&event).await?;
         Ok(())
     }
 
     /// The fresh recovery codes this session has still to show, if any.
     pub async fn fresh_codes(&self, session: &AuthSession) -> Result<Option<Vec<String>>, AppError> {
-        Ok(totp::peek_to_show(&self.core.db, &session.id, self.core.now()).await?)
+        let sealed = totp::peek_to_show(&self.core.db, &session.id, self.core.now()).await?;
+        Ok(sealed.and_then(|s| session.key.open(&s)).map(|codes| codes.split(' ').map(str::to_owned).collect()))
     }
 
     /// "I have saved them": the fresh codes are not shown again.
     pub async fn codes_saved(&self, session: &AuthSession) -> Result<(), AppError> {
-        totp::take_to_show(&self.core.db, &session.id, self.core.now()).await?;
+        totp::take_to_show(&self.core.db, &session.id).await?;
         Ok(())
     }
 
     /// Turns two-factor authentication off. Always asks for the password.
     pub async fn disable(&self, session: &AuthSession, client: &ClientInfo, password: String) -> Result<(), AppError> {
         self.accounts.confirm(session, client, password).await?;
-        let event = self.core.event(Some(session.user_id), EventKind::TwoFactorDisabled, client).by(&session.id);
-        totp::disable(&self.core.db, session.user_id, &event).await?;
+        let event = self.event(session, client, EventKind::TwoFactorDisabled);
+        if totp::disable(&self.core.db, session.user_id, &event).await? {
+            self.notices.changed(&event).await?;
+        }
         Ok(())
     }
 }

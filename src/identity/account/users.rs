@@ -117,3 +117,24 @@ pub fn check_email(email: &str) -> Result<(), crate::infra::error::AppError> {
     }
     Ok(())
 }
+
+/// An address as a page may show it to whoever holds a link: its first character and domain
+/// ("a•••@example.com").
+pub fn masked(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}\u{2022}\u{2022}\u{2022}@{domain}")
+        }
+        None => "\u{2022}\u{2022}\u{2022}".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masked_addresses_keep_the_first_letter_and_the_domain() {
+        assert_eq!(super::masked("alice@example.com"), "a\u{2022}\u{2022}\u{2022}@example.com");
+        assert_eq!(super::masked("x@y.org"), "x\u{2022}\u{2022}\u{2022}@y.org");
+    }
+}

@@ -259,7 +259,8 @@ impl Administration {
     /// Suspends `target` (every session ends; sign-in is refused) or lifts the suspension.
     pub async fn set_suspended(&self, actor: &Actor, target: &Target, suspend: bool, why: &str) -> Result<usize, sqlx::Error> {
         let kind = if suspend { EventKind::AccountSuspended } else { EventKind::AccountUnsuspended };
-        let mut event = NewEvent::new(Some(target.user_id), kind, actor.origin.clone(), self.now());
+        // The account sees the action and its reason; the admin log keeps who and from where.
+        let mut event = NewEvent::new(Some(target.user_id), kind, Origin::administrator(), self.now());
         event.detail = Some(why.to_owned());
         let ending = self.admin_ending(EndReason::Suspended, actor, why);
         let ended = endings::set_suspended(&self.core.db, target.user_id, suspend.then_some(why), &event, &ending).await?;

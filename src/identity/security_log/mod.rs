@@ -16,6 +16,12 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// How an administrator's action shows in the account's own activity: as theirs, with its
+    /// reason, never with the administrator's name, address or place.
+    pub fn administrator() -> Origin {
+        Origin { ip: String::new(), device: "An administrator".to_owned(), location: None }
+    }
+
     pub fn of(client: &ClientInfo, geo: &GeoIp) -> Origin {
         let d = parse_device(&client.user_agent, &client.hints);
         Origin {
@@ -160,6 +166,22 @@ impl SecurityLog {
     /// Events of one account, newest first: `limit` of them after skipping `offset`.
     pub async fn page(&self, user_id: i64, limit: i64, offset: i64) -> Result<Vec<EventView>, sqlx::Error> {
         list(&self.db, user_id, limit, offset).await
+    }
+
+    /// The details of the account's events of `kind` since `since`, newest first.
+    pub async fn details_since(&self, user_id: i64, kind: EventKind, since: i64) -> Result<Vec<String>, sqlx::Error> {
+        let details: Vec<Option<String>> = db_read!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "SELECT detail FROM security_events WHERE user_id = $1 AND kind = $2 AND created_at >= $3 \
+                 ORDER BY created_at DESC, id DESC LIMIT 50",
+            )
+            .bind(user_id)
+            .bind(kind.as_str())
+            .bind(since)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(details.into_iter().flatten().collect())
     }
 
     /// How many events of `kind` the account has (for audits and tests).

@@ -5,9 +5,9 @@ use super::service::{AuthSession, DAY_MS, SessionService};
 use crate::identity::{
     client::ClientInfo,
     account::email_links,
-    session::endings,
+    session::endings::{self, Disowned},
     session::store,
-    model::{EndReason, EventKind, MAX_SESSION_NAME, device_label},
+    model::{EndReason, EventKind, MAX_SESSION_NAME, allowed_in_name, device_label},
 };
 use crate::infra::{clock::Millis, error::AppError};
 
@@ -26,13 +26,13 @@ impl SessionService {
     }
 
     /// Names one of the caller's sessions ("Work laptop"); an empty name gives it back its device
-    /// label. At most 40 characters, no control characters. Returns what the row now shows.
+    /// label. At most 40 characters, no control or bidi characters. Returns what the row now shows.
     pub async fn rename(&self, actor: &AuthSession, id: &str, name: &str, client: &ClientInfo) -> Result<String, AppError> {
         let name = name.trim();
         if name.chars().count() > MAX_SESSION_NAME {
             return Err(AppError::NameTooLong);
         }
-        if name.chars().any(char::is_control) {
+        if !name.chars().all(allowed_in_name) {
             return Err(AppError::BadRequest);
         }
         let name = (!name.is_empty()).then_some(name);
@@ -46,14 +46,15 @@ impl SessionService {
         Ok(name.map_or_else(|| device_label(record.browser.as_deref(), record.os.as_deref()), str::to_owned))
     }
 
-    /// "This wasn't me": ends the session the person did not recognise and every other one
-    /// but the caller's. Returns how many ended.
-    pub async fn not_me(&self, actor: &AuthSession, id: &str, client: &ClientInfo) -> Result<usize, sqlx::Error> {
+    /// "This wasn't me": disowns the session `id` the person did not recognise — every other
+    /// session but the caller's ends, and every sign-in method `id` (or a session descended
+    /// from it) added is removed, in one transaction.
+    pub async fn not_me(&self, actor: &AuthSession, id: &str, client: &ClientInfo) -> Result<Disowned, sqlx::Error> {
         let mut event = self.event(Some(actor.user_id), EventKind::NotMe, client).by(&actor.id);
         event.session_id = Some(id.to_owned());
-        let ended = endings::end_others(&self.db, actor.user_id, &actor.id, &self.ending(EndReason::Terminated, actor, event)).await?;
-        self.ended(EndReason::Terminated, &ended).await;
-        Ok(ended.len())
+        let done = endings::disown(&self.db, actor.user_id, id, &actor.id, event).await?;
+        self.ended(EndReason::Terminated, &done.ended).await;
+        Ok(done)
     }
 
     /// Sets a new password (its hash) through the reset link with `token` and ends every
@@ -66,13 +67,15 @@ impl SessionService {
         Ok(Some(user_id))
     }
 
-    /// "This wasn't me" from the link of a sign-in alert (`token`): ends every session of the
-    /// account. The account's id; `None` when the link is not live.
-    pub async fn not_me_by_link(&self, token: &str, client: &ClientInfo) -> Result<Option<i64>, sqlx::Error> {
+    /// "This wasn't me" from an emailed link (`token`): disowns the session it names — every
+    /// session of the account ends, and what that session added goes. `None` when the link is
+    /// not live.
+    pub async fn not_me_by_link(&self, token: &str, client: &ClientInfo) -> Result<Option<Disowned>, sqlx::Error> {
         let origin = self.origin(client);
-        let done = endings::not_me_by_link(&self.db, &email_links::hash(token), None, &origin, self.now()).await?;
-        let Some((user_id, ended)) = done else { return Ok(None) };
-        self.ended(EndReason::Terminated, &ended).await;
-        Ok(Some(user_id))
+        let Some(done) = endings::not_me_by_link(&self.db, &email_links::hash(token), &origin, self.now()).await? else {
+            return Ok(None);
+        };
+        self.ended(EndReason::Terminated, &done.ended).await;
+        Ok(Some(done))
     }
 }

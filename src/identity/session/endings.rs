@@ -3,7 +3,7 @@
 //! check is part of the `DELETE` itself, so someone else's session is simply not there.
 
 use crate::identity::{
-    account::email_links::Purpose,
+    account::{email_links::Purpose, provenance::Method},
     security_log::{NewEvent, Origin},
     model::{EndReason, EventKind, device_label},
 };
@@ -117,7 +117,11 @@ fn each(ending: &Ending<'_>, ended: &[Ended], kind: EventKind, detail: Option<&S
             kind,
             session_id: Some(s.id.clone()),
             actor_session_id: ending.by.map(str::to_owned),
-            origin: Origin { ip: s.ip.clone(), device: s.device(), location: s.location.clone() },
+            // An administrator's ending shows the device it ended, not the administrator's place.
+            origin: match detail {
+                Some(_) => Origin { ip: String::new(), device: s.device(), location: None },
+                None => Origin { ip: s.ip.clone(), device: s.device(), location: s.location.clone() },
+            },
             detail: Some(detail.cloned().unwrap_or_else(|| s.device())),
             at: ending.at,
         })
@@ -185,10 +189,11 @@ pub async fn change_password(
 ) -> Result<Vec<Ended>, sqlx::Error> {
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
+        sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, password_changed_by = $4 WHERE id = $1")
             .bind(user_id)
             .bind(new_hash)
             .bind(changed.at)
+            .bind(changed.actor_session_id.as_deref())
             .execute(&mut *tx)
             .await?;
         insert_event!(&mut *tx, changed).await?;
@@ -235,7 +240,7 @@ pub async fn reset_password(
         let Some(user_id) = crate::take_link!(&mut *tx, token_hash, Purpose::Reset, now).await?.and_then(|l| l.user_id) else {
             return Ok(None);
         };
-        sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
+        sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, password_changed_by = NULL WHERE id = $1")
             .bind(user_id)
             .bind(new_hash)
             .bind(now)
@@ -251,16 +256,56 @@ pub async fn reset_password(
     })
 }
 
-/// Uses a "This wasn't me" link (by its token's hash) and, in the same transaction, ends every
-/// session of its account but `keep` (the session of the browser that followed the link, when
-/// it is signed in to that account). `None` when the link is not a live one.
-pub async fn not_me_by_link(
-    db: &Db,
-    token_hash: &str,
-    keep: Option<&str>,
-    origin: &Origin,
-    now: i64,
-) -> Result<Option<(i64, Vec<Ended>)>, sqlx::Error> {
+/// What disowning a session did.
+#[derive(Debug, Default)]
+pub struct Disowned {
+    pub user_id: i64,
+    pub ended: Vec<Ended>,
+    /// The sign-in methods the disowned session (or one descended from it) had added.
+    pub removed: Vec<Method>,
+}
+
+/// Inside `$tx`: disowns the session `$disowned` of `$user_id` — ends every session of the
+/// account but `$keep`, removes every sign-in method `$disowned` or its descendants added, and
+/// records one event per removal besides the ending's (`$ending`).
+macro_rules! disown_in {
+    ($tx:expr, $user_id:expr, $disowned:expr, $keep:expr, $ending:expr) => {{
+        let ending: &Ending<'_> = $ending;
+        let ended = end_where!($tx, "user_id = $1 AND id <> $2", [$user_id, $keep], ending)?;
+        let removed = match $disowned {
+            Some(disowned) => crate::remove_methods_of!($tx, $user_id, disowned)?,
+            None => Vec::new(),
+        };
+        if let Record::Once(base) = &ending.record {
+            for method in &removed {
+                let mut event = base.clone();
+                event.kind = EventKind::MethodRemovedOnDisown;
+                event.session_id = $disowned.map(str::to_owned);
+                event.detail = Some(method.describe());
+                insert_event!(&mut *$tx, &event).await?;
+            }
+        }
+        Ok::<_, sqlx::Error>(Disowned { user_id: $user_id, ended, removed })
+    }};
+}
+
+/// "This wasn't me" on the session `disowned`, from the session `keep` of the same account:
+/// every other session ends and what `disowned` added goes, in one transaction. `event` is the
+/// action's record (a `NotMe` event).
+pub async fn disown(db: &Db, user_id: i64, disowned: &str, keep: &str, event: NewEvent) -> Result<Disowned, sqlx::Error> {
+    let ending = Ending { reason: EndReason::Terminated, by: Some(keep), at: event.at, record: Record::Once(event) };
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let done = disown_in!(tx, user_id, Some(disowned), keep, &ending)?;
+        tx.commit().await?;
+        Ok(done)
+    })
+}
+
+/// Uses a "This wasn't me" link (by its token's hash) and, in the same transaction, disowns the
+/// session it names: every session of its account ends, and what that session added goes.
+/// `None` when the link is not a live one.
+pub async fn not_me_by_link(db: &Db, token_hash: &str, origin: &Origin, now: i64) -> Result<Option<Disowned>, sqlx::Error> {
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
         let Some(link) = crate::take_link!(&mut *tx, token_hash, Purpose::NotMe, now).await? else {
@@ -270,9 +315,9 @@ pub async fn not_me_by_link(
         let mut event = NewEvent::new(Some(user_id), EventKind::NotMe, origin.clone(), now);
         event.session_id = link.session_id.clone();
         let ending = Ending { reason: EndReason::Terminated, by: None, at: now, record: Record::Once(event) };
-        let ended = end_where!(tx, "user_id = $1 AND id <> $2", [user_id, keep.unwrap_or("")], &ending)?;
+        let done = disown_in!(tx, user_id, link.session_id.as_deref(), "", &ending)?;
         tx.commit().await?;
-        Ok(Some((user_id, ended)))
+        Ok(Some(done))
     })
 }
 

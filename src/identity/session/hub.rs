@@ -3,7 +3,7 @@
 //! `LISTEN`/`NOTIFY` (`notify_others` / `listen`), so a tab connected anywhere learns at once
 //! that its session ended or that a new device signed in.
 
-use crate::identity::model::EndReason;
+use crate::identity::model::{EndReason, EventKind};
 use crate::infra::db::Db;
 use dashmap::DashMap;
 use std::sync::{
@@ -25,6 +25,9 @@ pub enum Change {
     /// `flagged`: something was new about the sign-in (a new device or country).
     Started { flagged: bool },
     Ended(EndReason),
+    /// How the account signs in changed (a passkey added, two-factor turned off…), through this
+    /// session: the account's other tabs are told.
+    Account(EventKind),
 }
 
 /// One session starting or ending.
@@ -42,6 +45,7 @@ impl LiveEvent {
             Change::Started { flagged: false } => format!("{} {} started", self.user_id, self.session_id),
             Change::Started { flagged: true } => format!("{} {} started flagged", self.user_id, self.session_id),
             Change::Ended(reason) => format!("{} {} ended {}", self.user_id, self.session_id, reason.as_str()),
+            Change::Account(kind) => format!("{} {} changed {}", self.user_id, self.session_id, kind.as_str()),
         }
     }
 
@@ -53,6 +57,7 @@ impl LiveEvent {
             ("started", None) => Change::Started { flagged: false },
             ("started", Some("flagged")) => Change::Started { flagged: true },
             ("ended", Some(reason)) => Change::Ended(EndReason::parse(reason)?),
+            ("changed", Some(kind)) => Change::Account(EventKind::parse(kind)?),
             _ => return None,
         };
         Some(LiveEvent { user_id, session_id, change })
@@ -190,7 +195,7 @@ mod tests {
 
     #[test]
     fn payloads_round_trip() {
-        for change in [Change::Started { flagged: false }, Change::Started { flagged: true }, Change::Ended(EndReason::Admin), Change::Ended(EndReason::PasswordChanged)] {
+        for change in [Change::Started { flagged: false }, Change::Started { flagged: true }, Change::Ended(EndReason::Admin), Change::Ended(EndReason::PasswordChanged), Change::Account(EventKind::PasskeyAdded)] {
             let event = LiveEvent { user_id: 42, session_id: "AbC-_dEf".into(), change };
             assert_eq!(LiveEvent::decode(&event.encode()), Some(event));
         }

@@ -7,7 +7,7 @@ use super::{
     endings::{self, Ended, Ending, Record},
     hub::{Change, LiveEvent, LiveHub},
     store::{self, CheckRecord, SessionRecord, SessionTimes},
-    token::SessionToken,
+    token::{SessionKey, SessionToken},
 };
 use crate::identity::{
     client::{self as device, ClientInfo, GeoIp},
@@ -31,6 +31,8 @@ pub struct AuthSession {
     pub id: String,
     pub user_id: i64,
     pub password_confirmed_at: Millis,
+    /// Opens what this session sealed (see [`SessionKey`]); only its cookie gives it.
+    pub key: SessionKey,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +110,7 @@ impl SessionService {
     /// log-in in flight never outlives a password change (`races::password_change_is_a_barrier`).
     /// `known_device`: the browser carries a device token from an earlier sign-in to the
     /// account; with the place, it decides what was new about this sign-in.
+    /// `lineage`: the sessions it descends from (the lineage of the passkey it signed in with).
     pub async fn create(
         &self,
         user_id: i64,
@@ -116,6 +119,7 @@ impl SessionService {
         kind: EventKind,
         method: SignInMethod,
         known_device: bool,
+        lineage: &str,
     ) -> Result<Option<Started>, sqlx::Error> {
         let token = SessionToken::generate();
         let now = self.now();
@@ -152,6 +156,7 @@ impl SessionService {
             name: None,
             new_device: novelty.new_device,
             new_country: novelty.new_country,
+            lineage: lineage.to_owned(),
         };
         let mut event = self.event(Some(user_id), kind, client).by(&record.id);
         event.session_id = Some(record.id.clone());
@@ -231,6 +236,7 @@ impl SessionService {
             id: id.to_owned(),
             user_id,
             password_confirmed_at: times.password_confirmed_at,
+            key: token.key(),
         }))
     }
 
@@ -292,21 +298,21 @@ impl SessionService {
     }
 
     /// Sets a new password (its hash) and, with `end_others`, ends every other session of the
-    /// account in the same transaction. Returns how many ended.
+    /// account in the same transaction. Returns how many ended, and the change's event.
     pub async fn change_password(
         &self,
         actor: &AuthSession,
         new_hash: &str,
         end_others: bool,
         client: &ClientInfo,
-    ) -> Result<usize, sqlx::Error> {
+    ) -> Result<(usize, NewEvent), sqlx::Error> {
         let changed = self.event(Some(actor.user_id), EventKind::PasswordChanged, client).by(&actor.id);
         let ended_event = self.event(Some(actor.user_id), EventKind::SessionsEndedByPasswordChange, client).by(&actor.id);
         let ending = self.ending(EndReason::PasswordChanged, actor, ended_event);
         let keep = end_others.then_some(actor.id.as_str());
         let ended = endings::change_password(&self.db, actor.user_id, new_hash, &changed, keep, &ending).await?;
         self.ended(EndReason::PasswordChanged, &ended).await;
-        Ok(ended.len())
+        Ok((ended.len(), changed))
     }
 
     /// Ends every session of the account and deletes it, in one transaction.

@@ -43,14 +43,17 @@ pub struct SessionRecord {
     pub new_device: bool,
     /// Its sign-in came from a country no earlier sign-in of the account came from.
     pub new_country: bool,
+    /// The sessions it descends from, oldest first (it signed in with a passkey one of them
+    /// added): disowning any of them removes what this one adds.
+    pub lineage: String,
 }
 
 /// Every column of [`SessionRecord`], in the order [`insert_many`] binds them.
 const COLUMNS: &str = "id, secret_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, \
     password_confirmed_at, idle_ms, ip, user_agent, browser, os, device_kind, device_model, location, method, name, \
-    new_device, new_country";
+    new_device, new_country, lineage";
 
-/// Rows per INSERT statement: 20 values each stays under both engines' limits on bound values.
+/// Rows per INSERT statement: 21 values each stays under both engines' limits on bound values.
 const INSERT_CHUNK: usize = 1000;
 
 macro_rules! insert_sessions {
@@ -76,7 +79,8 @@ macro_rules! insert_sessions {
                 .push_bind(s.method.as_str())
                 .push_bind(s.name.as_deref())
                 .push_bind(s.new_device)
-                .push_bind(s.new_country);
+                .push_bind(s.new_country)
+                .push_bind(s.lineage.as_str());
         });
         query.build().execute($executor).await
     }};
@@ -207,6 +211,7 @@ impl SessionRecord {
             name: None,
             new_device: false,
             new_country: false,
+            lineage: String::new(),
         }
     }
 }

@@ -75,6 +75,47 @@ impl SessionToken {
     }
 }
 
+/// A key only this session's cookie gives (derived from its secret, never stored): what the
+/// server seals the session's own secrets with — an authenticator app it is setting up, fresh
+/// recovery codes — so that neither another session nor a copy of the database can open them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionKey([u8; 32]);
+
+impl std::fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionKey(<redacted>)")
+    }
+}
+
+impl SessionToken {
+    pub fn key(&self) -> SessionKey {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        mac.update(b"active-sessions: the session's sealing key");
+        SessionKey(mac.finalize().into_bytes().into())
+    }
+}
+
+impl SessionKey {
+    /// `plaintext` sealed (XChaCha20-Poly1305, a random nonce), as base64url.
+    pub fn seal(&self, plaintext: &str) -> String {
+        use chacha20poly1305::{KeyInit, XChaCha20Poly1305, aead::Aead};
+        let nonce: [u8; 24] = random();
+        let cipher = XChaCha20Poly1305::new((&self.0).into());
+        let sealed = cipher.encrypt((&nonce).into(), plaintext.as_bytes()).expect("sealing a short text works");
+        URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat())
+    }
+
+    /// What [`SessionKey::seal`] sealed with this key; `None` for anything else.
+    pub fn open(&self, sealed: &str) -> Option<String> {
+        use chacha20poly1305::{KeyInit, XChaCha20Poly1305, aead::Aead};
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        let (nonce, sealed) = (bytes.get(..24)?, bytes.get(24..)?);
+        let cipher = XChaCha20Poly1305::new((&self.0).into());
+        String::from_utf8(cipher.decrypt(nonce.into(), sealed).ok()?).ok()
+    }
+}
+
 /// Whether `value` has the shape of a public session id (22 base64url characters, canonical).
 pub fn is_public_id(value: &str) -> bool {
     value.len() == ID_CHARS
@@ -84,6 +125,21 @@ pub fn is_public_id(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_sessions_own_key_opens_what_it_sealed() {
+        let (a, b) = (SessionToken::generate(), SessionToken::generate());
+        let sealed = a.key().seal("JBSWY3DPEHPK3PXP");
+        assert!(!sealed.contains("JBSWY3DPEHPK3PXP"));
+        assert_eq!(a.key().open(&sealed).as_deref(), Some("JBSWY3DPEHPK3PXP"));
+        assert_eq!(SessionToken::parse(&a.cookie_value()).unwrap().key().open(&sealed).as_deref(), Some("JBSWY3DPEHPK3PXP"));
+        assert_eq!(b.key().open(&sealed), None, "another session's key");
+        assert_ne!(a.key().seal("x"), a.key().seal("x"), "a fresh nonce each time");
+        let mut tampered = sealed.clone().into_bytes();
+        tampered[40] = if tampered[40] == b'A' { b'B' } else { b'A' };
+        assert_eq!(a.key().open(std::str::from_utf8(&tampered).unwrap()), None);
+        assert!(!format!("{:?}", a.key()).contains(&format!("{:?}", a.key().0)));
+    }
 
     #[test]
     fn round_trips_and_rejects_everything_else() {

@@ -4,7 +4,10 @@
 
 use super::flow::{Browser, Landing, SignIn};
 use crate::{
-    identity::{client::ClientInfo, session::AuthSession},
+    identity::{
+        client::ClientInfo,
+        session::{AuthSession, Disowned},
+    },
     infra::error::AppError,
 };
 
@@ -42,10 +45,11 @@ impl SignIn {
         Ok((self.sessions.end_others(session, client).await?, reauth_until))
     }
 
-    /// "This wasn't me" on another session: ends it and every other session but this one (the
-    /// same password rule as ending others). Returns how many ended, and until when no password
-    /// is needed.
-    pub async fn not_me(&self, session: &AuthSession, client: &ClientInfo, id: &str, password: Option<String>) -> Result<(usize, i64), AppError> {
+    /// "This wasn't me" on another session: disowns it — it and every other session but this
+    /// one end, and every sign-in method it (or a session descended from it) added is removed
+    /// (the same password rule as ending others). Returns what was done, and until when no
+    /// password is needed.
+    pub async fn not_me(&self, session: &AuthSession, client: &ClientInfo, id: &str, password: Option<String>) -> Result<(Disowned, i64), AppError> {
         if id == session.id || self.sessions.own(session, id).await?.is_none() {
             return Err(AppError::SessionNotFound);
         }

@@ -14,4 +14,4 @@ pub use devices::SessionEnded;
 pub use flow::{Browser, CookieChange, Landing, SignIn, SignUp, signed_out_page};
 pub use links::AlertedSignIn;
 pub use novelty::{Novelty, country};
-pub(crate) use pending::LIFETIME_MS as PENDING_LIFETIME_MS;
+pub use pending::LIFETIME_MS as PENDING_LIFETIME_MS;

@@ -24,10 +24,13 @@ pub async fn session_layer(State(state): State<Identity>, mut req: Request, next
     let mut ended: Option<EndReason> = None;
     let auth = match state.cookies.read(req.headers()) {
         FromCookie::Absent => None,
-        FromCookie::Malformed | FromCookie::Conflicting => {
+        FromCookie::Malformed => {
             clear_cookie = true;
             None
         }
+        // Two different session cookies: one was planted (cookie tossing). Neither is used, and
+        // nothing is cleared — clearing would sign the victim's real cookie out again and again.
+        FromCookie::Conflicting => None,
         FromCookie::Token(token) => match state.sessions.check(&token, &client).await {
             Ok(Checked::Valid(auth)) => {
                 metrics::counter!("sessions_checked_total", "result" => "accepted").increment(1);

@@ -138,10 +138,18 @@ backend_tests! {
         // A GET changed nothing.
         assert!(stranger.is_signed_in().await);
         let res = owner.html_form("/api/not_me/finish", "/not-me", &[]).await;
-        app.lands(res.location(), "/reset-password", "notice:signed_out_everywhere");
+        app.lands(res.location(), "/not-me", "notice:signed_out_everywhere:0");
+        assert!(owner.link.is_none(), "the used link is forgotten: this browser holds no way to set a password");
         assert_eq!(why_signed_out(&app, &mut stranger).await.as_deref(), Some("signed_out:terminated"));
         assert_eq!(why_signed_out(&app, &mut first).await.as_deref(), Some("signed_out:terminated"));
-        // Then a new password, with the reset link the browser now holds.
+        // Then a new password, through the ordinary 30-minute reset link, emailed.
+        let reset = app.wait_for_mail(&email, "Set a new password", 1).await;
+        assert!(reset.text.contains("Every device signed in to your account was signed out."), "{}", reset.text);
+        let res = owner.get(&reset.link_to("/reset-password")).await;
+        assert_eq!(res.location(), Some("/reset-password"));
+        let page = owner.get("/reset-password").await;
+        let masked = format!("{}\u{2022}\u{2022}\u{2022}@example.com", &email[..1]);
+        assert!(page.body.contains(&masked), "the page names the account it resets, masked");
         let res = owner.form("/api/password_reset/finish", &[("new_password", "taken back passphrase")]).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert!(owner.is_signed_in().await);
@@ -240,13 +248,27 @@ async fn sign_up_with_mail_never_reveals_a_registered_email() {
         assert!(app.outbox_mails().is_empty(), "with SMTP set, nothing goes to the outbox");
         // No account until the link is followed and confirmed (a POST: a GET creates nothing).
         assert!(app.state.admin.target_by_email(&new).await.unwrap().is_none());
+        // Confirmed from another browser than the one that asked: whoever confirms chooses
+        // the password (the one chosen when asking is dropped), so nobody can pre-hijack it.
         let mut confirm = app.device(FIREFOX_WINDOWS);
         confirm.get(&to_new.link_to("/verify-email")).await;
         let page = confirm.get("/verify-email").await;
         assert!(page.body.contains(&new) && confirm.cookie.is_none());
+        assert!(page.body.contains("New password"), "another browser chooses the password");
         let res = confirm.form("/api/verify_email/finish", &[]).await;
+        assert_eq!((res.status, res.body.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "password_required"));
+        let res = confirm.form("/api/verify_email/finish", &[("new_password", "chosen by the owner")]).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert!(confirm.is_signed_in().await);
+        let mut planter = app.device(CHROME_MAC);
+        assert_eq!(planter.log_in(&new).await.status, StatusCode::UNAUTHORIZED, "the asker's password opens nothing");
+        // The browser that asked confirms with the password it chose.
+        let third = format!("third-{}@example.com", uuid_like());
+        browser.html_form("/api/signup", "/signup", &[("email", &third), ("password", PASSWORD)]).await;
+        let mail = smtp.wait_for(3).await.into_iter().find(|m| m.to == third).expect("a mail to the third address");
+        browser.get(&mail.link_to("/verify-email")).await;
+        assert!(!browser.get("/verify-email").await.body.contains("New password"), "the asking browser is not asked again");
+        assert_eq!(browser.form("/api/verify_email/finish", &[]).await.status, StatusCode::OK);
         // Once.
         let mut again = app.device(FIREFOX_WINDOWS);
         again.get(&to_new.link_to("/verify-email")).await;

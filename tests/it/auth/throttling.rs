@@ -82,7 +82,7 @@ backend_tests! {
     // password, delete account, the re-authentication modal), with Retry-After.
     async fn guessing_the_current_password_is_throttled(app: TestApp) {
         let (mut thief, _) = app.signed_up(CHROME_MAC).await;
-        let limit = app.state.config.login_max_failures_per_email;
+        let limit = app.state.config.reauth_max_failures_per_session;
         let mut statuses = Vec::new();
         for i in 0..20 {
             let res = thief

@@ -104,7 +104,7 @@ backend_tests! {
         let res = owner.form("/api/sessions/not_me", &[("id", &intruder.session_id()), ("password", PASSWORD)]).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert!(res.body.starts_with("2 "), "{}", res.body);
-        assert!(res.body.contains("/settings/account?msg="), "leads to the password: {}", res.body);
+        assert!(res.body.contains("/settings/review?msg="), "leads to the review: {}", res.body);
         assert!(!intruder.is_signed_in().await && !tablet.is_signed_in().await && owner.is_signed_in().await);
         assert_eq!(sqlx_strings(&app, "SELECT kind FROM security_events WHERE kind = 'not_me'").await.len(), 1);
     }

@@ -86,7 +86,7 @@ backend_tests! {
         for _ in 0..300 {
             let (ended, created) = tokio::join!(
                 service.end_others(&actor, &client),
-                service.create(user_id, "x", &client, EventKind::SignedIn, SignInMethod::Password, true),
+                service.create(user_id, "x", &client, EventKind::SignedIn, SignInMethod::Password, true, ""),
             );
             ended.unwrap();
             let new = created.unwrap().expect("the password did not change").token;

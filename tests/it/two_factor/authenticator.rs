@@ -109,7 +109,7 @@ backend_tests! {
         device.form("/api/login/cancel", &[]).await;
         assert!(device.pending.is_none());
         let mut other = half_signed_in(&app, &email).await;
-        app.clock.advance(Duration::from_secs(5 * 60 + 1));
+        app.clock.advance(Duration::from_millis(active_sessions::identity::sign_in::PENDING_LIFETIME_MS as u64 + 1000));
         let res = other.form("/api/login/recovery_code", &[("code", "whatever-it-is")]).await;
         assert_eq!((res.status, res.body.as_str()), (StatusCode::UNAUTHORIZED, "login_expired"));
     }
