@@ -469,6 +469,21 @@ impl Device {
         self.cookie.clone()
     }
 
+    /// The same browser in another tab: its own connection, the same cookies.
+    pub fn clone_session(&self) -> Device {
+        Device {
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(std::time::Duration::from_secs(30)).build().unwrap(),
+            base: self.base.clone(),
+            origin: self.origin.clone(),
+            user_agent: self.user_agent.clone(),
+            cookie: self.cookie.clone(),
+            device_token: self.device_token.clone(),
+            pending: self.pending.clone(),
+            link: self.link.clone(),
+            extra_headers: self.extra_headers.clone(),
+        }
+    }
+
     fn remember(&mut self, res: &reqwest::Response) {
         for header in res.headers().get_all("set-cookie") {
             let header = header.to_str().unwrap();

@@ -21,7 +21,7 @@ pub use methods::{REVIEW_WINDOW_MS, SignInMethods};
 pub use notices::Notices;
 pub use provenance::{Method, MethodKind};
 pub use credentials::{Budgets, Code, Credentials, MAILS_PER_ADDRESS, device_key};
-pub use passkey_store::PasskeyRow;
+pub use passkey_store::{PasskeyRow, seed as seed_passkey};
 pub use passkeys::{Ceremony, Passkeys, clean_name as clean_passkey_name};
 pub use passwords::{BUSY_RETRY_AFTER, MAX_CHARS as MAX_PASSWORD, MIN_CHARS as MIN_PASSWORD, Passwords, check_new as check_new_password};
 pub use throttle::{Key, Limit, RetryAfter, Throttle, client_prefix};

@@ -188,3 +188,11 @@ pub async fn take_ceremony(db: &Db, token: &str, now: i64) -> Result<Option<(Opt
             .await
     })
 }
+
+/// Stores a passkey as the session `session_id` adding it would — the store's own insert,
+/// without a WebAuthn ceremony (whose verification webauthn-rs owns and the browser tests
+/// drive): how tests seed a passkey with a provenance. `Added::SessionGone` when the session
+/// is gone.
+pub async fn seed(db: &Db, session_id: &str, user_id: i64, credential_id: &str, name: &str, event: &NewEvent) -> Result<Added, sqlx::Error> {
+    insert(db, session_id, user_id, credential_id, name, "{}", event).await
+}

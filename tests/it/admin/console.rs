@@ -181,3 +181,35 @@ backend_tests! {
         assert_eq!((log[0].admin.as_str(), log[0].reason.as_str()), ("operator (command line)", "Operator cleanup"));
     }
 }
+
+/// A user sees an administrator's action with its reason, and never the administrator's
+/// address or place (the admin log keeps them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_see_the_reason_never_the_administrators_place() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        bounded(async {
+            let Some(app) = TestApp::start(backend, |c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await else { return };
+            let (mut admin, _) = administrator(&app).await;
+            // The administrator works from London (through the trusted proxy).
+            admin.extra_headers.push(("x-forwarded-for".into(), "81.2.69.142".into()));
+            let (mut victim, email) = app.signed_up(FIREFOX_WINDOWS).await;
+            let id = user_id(&app, &email).await.to_string();
+            let mut phone = app.device(FIREFOX_WINDOWS);
+            phone.log_in(&email).await;
+            let res = admin.form("/api/admin/end_sessions", &[("user_id", &id), ("session", &phone.session_id()), ("reason", "Lost phone")]).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            let res = admin.form("/api/admin/suspend", &[("user_id", &id), ("suspend", "on"), ("reason", "Fraud investigation")]).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            let res = admin.form("/api/admin/suspend", &[("user_id", &id), ("reason", "Cleared")]).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            assert_eq!(victim.log_in(&email).await.status, StatusCode::OK);
+            let activity = victim.get("/settings/security").await.body;
+            assert!(activity.contains("Fraud investigation") && activity.contains("Lost phone"), "the reasons are shown");
+            assert!(!activity.contains("81.2.69.142") && !activity.contains("London"), "never the administrator's place");
+            let log = app.state.admin.log_page(10, 0).await.unwrap();
+            assert!(log.iter().all(|l| l.ip == "81.2.69.142"), "the admin log keeps it");
+            app.finish().await;
+        })
+        .await;
+    }
+}

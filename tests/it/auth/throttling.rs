@@ -178,6 +178,10 @@ backend_tests! {
                 .await
                 .unwrap();
             assert_eq!(res.status(), expected, "{}", String::from_utf8_lossy(&header[..header.len().min(80)]));
+            // An ambiguous pair is refused without clearing anything (clearing would let a
+            // tossed cookie sign the victim out again and again).
+            let clears = res.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap_or("").starts_with("session=;"));
+            assert!(!clears, "no session cookie is cleared");
         }
         // Refusing a mix ends nobody's session.
         assert!(app.session_exists(&a.session_id()).await);

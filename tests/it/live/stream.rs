@@ -169,3 +169,27 @@ backend_tests! {
         assert_eq!(tab.next_news().await, news("removed", &b.session_id()));
     }
 }
+
+/// A change of how the account signs in, made from one session, is shown on the others' tabs.
+mod changes {
+    use super::Stream;
+    use crate::support::*;
+
+    backend_tests! {
+        async fn a_change_of_how_one_signs_in_shows_on_other_tabs(app: TestApp) {
+            let (owner, email) = app.signed_up(CHROME_MAC).await;
+            let mut other = app.device(FIREFOX_WINDOWS);
+            other.log_in(&email).await;
+            let mut tab = Stream::open(&app, &owner).await;
+            app.turn_on_two_factor(&mut other).await;
+            let (name, data) = loop {
+                let (name, data) = tab.next_news().await.expect("the stream stays open");
+                if name == "alert" {
+                    break (name, data);
+                }
+            };
+            assert_eq!(name, "alert");
+            assert!(data.starts_with("Two-factor authentication was turned on from Firefox on Windows"), "{data}");
+        }
+    }
+}

@@ -82,3 +82,53 @@ backend_tests! {
         assert_secured(&health, "health");
     }
 }
+
+/// Request ids and redirects: what a client writes is never taken as it is.
+mod what_clients_write {
+    use crate::support::*;
+
+backend_tests! {
+        // A client's X-Request-Id is believed only from a trusted proxy, and only in a safe shape.
+        async fn request_ids_come_from_trusted_proxies_only(app: TestApp) {
+            let mut device = app.device(CHROME_MAC);
+            let res = device.request(reqwest::Method::GET, "/login", &[("x-request-id", "chosen-by-the-client")], None).await;
+            let id = res.headers["x-request-id"].to_str().unwrap();
+            assert_ne!(id, "chosen-by-the-client", "a direct client's id is not echoed");
+            assert!(!id.is_empty());
+        }
+    
+        // A successful no-JS form post goes back to a path of our own, never to a raw Referer.
+        async fn no_js_answers_redirect_to_our_own_paths(app: TestApp) {
+            let (mut device, _) = app.signed_up(CHROME_MAC).await;
+            let res = device
+                .request(
+                    reqwest::Method::POST,
+                    "/api/sessions/list",
+                    &[
+                        ("content-type", "application/x-www-form-urlencoded"),
+                        ("accept", "text/html"),
+                        ("sec-fetch-site", "same-origin"),
+                        ("referer", "https://evil.example/phish"),
+                    ],
+                    Some(String::new()),
+                )
+                .await;
+            let location = res.headers.get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+            assert!(location.starts_with('/') && !location.starts_with("//"), "{location}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trusted_proxys_request_id_is_kept_when_safe() {
+    bounded(async {
+        let Some(app) = TestApp::start(Backend::Sqlite, |c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await else { return };
+        let mut device = app.device(CHROME_MAC);
+        let res = device.request(reqwest::Method::GET, "/login", &[("x-request-id", "edge-42.abc_DEF")], None).await;
+        assert_eq!(res.headers["x-request-id"], "edge-42.abc_DEF");
+        let res = device.request(reqwest::Method::GET, "/login", &[("x-request-id", "has spaces; and=more")], None).await;
+        assert_ne!(res.headers["x-request-id"], "has spaces; and=more", "an unsafe shape is replaced");
+        app.finish().await;
+    })
+    .await
+}
