@@ -49,7 +49,7 @@ e2e-tools:
 	  echo "installing Debian's chromium"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
-	@[ -d end2end/node_modules/@playwright/test ] && [ -d end2end/node_modules/otpauth ] && [ -d end2end/node_modules/postal-mime ] || npm ci --prefix end2end --no-audit --no-fund
+	@[ -d end2end/node_modules/@playwright/test ] && [ -d end2end/node_modules/otpauth ] && [ -d end2end/node_modules/postal-mime ] && [ -d end2end/node_modules/smtp-server ] || npm ci --prefix end2end --no-audit --no-fund
 
 ## ---- build and run -----------------------------------------------------------------------
 

@@ -69,6 +69,9 @@ export default defineConfig({
     server(port + 2, databaseUrl.startsWith("sqlite:") ? `sqlite://${dataDir}-passkeys/e2e.db` : databaseUrl, `${dataDir}-passkeys`, {
       PUBLIC_URL: `http://localhost:${port + 2}`,
     }),
+    // A fourth with mail configured: over SMTP to a listener the tests start (new-device
+    // verification is on by default then, and sign-ups wait for their confirmation link).
+    server(port + 3, `sqlite://${dataDir}-smtp/e2e.db`, `${dataDir}-smtp`, { SMTP_URL: `smtp://127.0.0.1:${port + 5}` }),
   ],
 });
 

@@ -171,7 +171,7 @@ async fn main() {
         let (user, cookie) = signed_in(&state).await;
         let client = ClientInfo::local("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0");
         for _ in 0..19 {
-            state.sessions.create(user, "not-a-hash", &client, EventKind::SignedIn, SignInMethod::Password, true, "").await.unwrap();
+            state.sessions.create(user, "not-a-hash", &client, EventKind::SignedIn, SignInMethod::Password, true, &Default::default()).await.unwrap();
         }
         let router = Router::new().route("/bench/hello", get(|| async { "hello" })).merge(server::app(state.clone()));
         let addr = serve(router).await;

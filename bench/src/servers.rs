@@ -1,5 +1,5 @@
 //! Step 9: two app servers on one Postgres, both answering session checks from their caches
-//! (leases with acknowledgements, `identity/fleet.rs`): the check through one against the bare
+//! (leases with acknowledgements, `identity/session/check/fleet.rs`): the check through one against the bare
 //! handler, 10,000 end-vs-use pairs across the two, and what an ending costs now that it waits
 //! for the other server's acknowledgement.
 

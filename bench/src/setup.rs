@@ -79,7 +79,7 @@ pub async fn signed_in(state: &AppState) -> (i64, String) {
     let email = format!("bench-{}@example.com", SessionToken::generate().id());
     let user = seed_user(&state.db, &email, "not-a-hash", now).await.unwrap().unwrap();
     let client = ClientInfo::local("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0");
-    let token = state.sessions.create(user, "not-a-hash", &client, EventKind::SignedIn, SignInMethod::Password, true, "").await.unwrap().unwrap().token;
+    let token = state.sessions.create(user, "not-a-hash", &client, EventKind::SignedIn, SignInMethod::Password, true, &Default::default()).await.unwrap().unwrap().token;
     (user, format!("{}={}", state.cookies.name(), token.cookie_value()))
 }
 

@@ -12,6 +12,13 @@ export const REAUTH_BASE_URL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?
 /** The third server of playwright.config.ts, under a domain name, for passkeys. */
 export const PASSKEY_BASE_URL = `http://localhost:${Number(process.env.E2E_PORT ?? 3100) + 2}`;
 
+/** The fourth server, with mail configured over SMTP to `SMTP_PORT` (a listener the test starts). */
+export const SMTP_BASE_URL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 3}`;
+export const SMTP_PORT = Number(process.env.E2E_PORT ?? 3100) + 5;
+
+/** Where the third server (passkeys) writes its mail. */
+export const PASSKEY_OUTBOX = resolve(__dirname, "../.tmp-passkeys/outbox");
+
 export const AGENTS = {
   firefoxWindows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
   safariIphone:
@@ -113,14 +120,14 @@ export const OUTBOX = resolve(__dirname, "../.tmp/outbox");
 
 export type Mail = { to: string; subject: string; text: string; html: string };
 
-/** Every whole message in the outbox so far (one still being written has no HTML part yet:
- * it comes last). */
-export async function outbox(): Promise<Mail[]> {
-  if (!existsSync(OUTBOX)) return [];
-  const files = readdirSync(OUTBOX).filter((f) => f.endsWith(".eml"));
+/** Every whole message in the outbox (`dir`) so far (one still being written has no HTML part
+ * yet: it comes last). */
+export async function outbox(dir = OUTBOX): Promise<Mail[]> {
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith(".eml"));
   const mails = await Promise.all(
     files.map(async (f) => {
-      const mail = await PostalMime.parse(readFileSync(resolve(OUTBOX, f)));
+      const mail = await PostalMime.parse(readFileSync(resolve(dir, f)));
       return { to: mail.to?.[0]?.address ?? "", subject: mail.subject ?? "", text: mail.text ?? "", html: mail.html ?? "" };
     }),
   );
@@ -128,11 +135,11 @@ export async function outbox(): Promise<Mail[]> {
 }
 
 /** Waits (mail goes out in the background) for the message to `to` with `subject`. */
-export async function waitForMail(to: string, subject: string): Promise<Mail> {
+export async function waitForMail(to: string, subject: string, dir = OUTBOX): Promise<Mail> {
   let found: Mail | undefined;
   await expect
     .poll(async () => {
-      found = (await outbox()).find((m) => m.to === to && m.subject === subject);
+      found = (await outbox(dir)).find((m) => m.to === to && m.subject === subject);
       return !!found;
     }, { message: `a mail "${subject}" to ${to}`, timeout: 10_000 })
     .toBe(true);

@@ -45,7 +45,11 @@ test("forgot password: a link by email, a new password, every device signed out"
   await noViolations(browser);
   await browser.getByLabel("New password").fill("a fresh and different passphrase");
   await browser.getByRole("button", { name: "Set new password" }).click();
+  // A reset leads to the review of sign-in methods.
+  await expect(browser.getByRole("heading", { name: "Review sign-in methods" })).toBeVisible();
   await expect(browser.getByRole("status").filter({ hasText: "Your new password is set" })).toBeVisible();
+  await browser.getByRole("button", { name: "Done" }).click();
+  await expect(browser).toHaveURL(/\/active-sessions$/);
   await expect(browser.getByRole("list", { name: "Active sessions" }).getByRole("listitem")).toHaveCount(1);
 
   await other.goto("/active-sessions");
@@ -83,11 +87,15 @@ test("a new device is told by email and on open tabs; \"This wasn't me\" ends it
   await noViolations(owner);
   await screenshot(owner, `not-me-${testInfo.project.name}`);
   await owner.getByRole("button", { name: "This wasn't me" }).click();
-  await expect(owner).toHaveURL(/\/reset-password\?msg=/);
+  await expect(owner).toHaveURL(/\/not-me\?msg=/);
   await expect(owner.getByRole("status")).toContainText("Every device signed in to your account was signed out");
 
   await intruder.goto("/active-sessions");
   await expect(intruder.getByRole("status")).toHaveText("Your session was ended from another device");
+  // The new password comes through the ordinary 30-minute reset link, emailed.
+  const reset = await waitForMail(email, "Set a new password");
+  await owner.goto(linkTo(reset, "/reset-password"));
+  await expect(owner.getByText(/Choose a new password for .\u2022\u2022\u2022@example\.com/)).toBeVisible();
   await owner.getByLabel("New password").fill("taken back for good passphrase");
   await owner.getByRole("button", { name: "Set new password" }).click();
   await expect(owner.getByRole("status").filter({ hasText: "Your new password is set" })).toBeVisible();
@@ -154,7 +162,7 @@ test("\"This wasn't me\" on a flagged row signs the others out and leads to the 
   await expect(dialog).toBeVisible();
   await noViolations(page);
   await dialog.getByRole("button", { name: "Sign them out" }).click();
-  await expect(page).toHaveURL(/\/settings\/account\?msg=/);
+  await expect(page).toHaveURL(/\/settings\/review\?msg=/);
   await expect(page.getByRole("status").filter({ hasText: "Every other device was signed out" })).toBeVisible();
   await intruder.goto("/active-sessions");
   await expect(intruder.getByRole("status")).toHaveText("Your session was ended from another device");

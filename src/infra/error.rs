@@ -46,6 +46,8 @@ pub enum AppError {
     NameTooLong,
     #[error("Choose a password for your account: this link was asked for from another browser.")]
     PasswordRequired,
+    #[error("That device signed in before this one, so it can't be disowned from here. Terminate it, then use \u{201c}This wasn't me\u{201d} in the email we sent about it, or review your sign-in methods.")]
+    NotMeOlder,
     #[error("Enter a valid email address, like name@example.com.")]
     InvalidEmail,
     #[error("Use at least 8 characters for your password.")]
@@ -80,7 +82,7 @@ fn wait_words(seconds: u64) -> String {
 impl AppError {
     /// Every error, once (with no wait known), for pages that hand the browser the sentences it
     /// may need (the browser code then carries no copy of them).
-    pub const ALL: [AppError; 27] = [
+    pub const ALL: [AppError; 28] = [
         AppError::SignedOut,
         AppError::SessionNotFound,
         AppError::NotFound,
@@ -98,6 +100,7 @@ impl AppError {
         AppError::LinkExpired,
         AppError::NameTooLong,
         AppError::PasswordRequired,
+        AppError::NotMeOlder,
         AppError::InvalidEmail,
         AppError::PasswordTooShort,
         AppError::PasswordTooLong,
@@ -124,6 +127,7 @@ impl AppError {
             AppError::EmailTaken => 409,
             AppError::LinkExpired => 410,
             AppError::NameTooLong | AppError::PasswordRequired => 422,
+            AppError::NotMeOlder => 409,
             AppError::InvalidEmail
             | AppError::PasswordTooShort
             | AppError::PasswordTooLong

@@ -105,6 +105,8 @@ fn notice() -> Option<&'static str> {
 #[component]
 fn MethodRow(method: MethodItem, reauth_due: bool) -> impl IntoView {
     let password_id = format!("password-{}", method.id);
+    // Removing the app turns two-factor off: that always asks for the password.
+    let asks_password = reauth_due || method.kind == "authenticator_app";
     view! {
         <li class="method">
             <p class="event-title">{method.what.clone()}</p>
@@ -113,7 +115,7 @@ fn MethodRow(method: MethodItem, reauth_due: bool) -> impl IntoView {
             <form method="post" action=RemoveMethod::PATH class="inline-form">
                 <input type="hidden" name="kind" value=method.kind />
                 <input type="hidden" name="id" value=method.id />
-                {reauth_due.then(|| view! {
+                {asks_password.then(|| view! {
                     <label for=password_id.clone()>"Password"</label>
                     <input id=password_id name="password" type="password" autocomplete="current-password" required />
                 })}

@@ -206,6 +206,9 @@ impl Credentials {
     ) -> Result<(), AppError> {
         let limits = [
             Limit { key: Key::Verification(pending.to_owned()), max: self.budgets.per_device },
+            // Whoever has the password can open pending log-ins at will: the account's own
+            // budget bounds the guesses at its codes across all of them.
+            Limit { key: Key::SecondFactor(user_id), max: self.budgets.per_email },
             Limit { key: Key::Ip(client.ip), max: self.budgets.per_ip },
         ];
         let reservation = self.reserve(&limits).await?;

@@ -53,7 +53,13 @@ impl SignInMethods {
         id: &str,
         password: Option<String>,
     ) -> Result<(), AppError> {
-        self.accounts.confirm_recent(session, client, password).await?;
+        match kind {
+            // As turning two-factor off always does: the password itself.
+            MethodKind::AuthenticatorApp => self.accounts.confirm(session, client, password.ok_or(AppError::ReauthRequired)?).await?,
+            _ => {
+                self.accounts.confirm_recent(session, client, password).await?;
+            }
+        }
         let method = self
             .all(session.user_id)
             .await?

@@ -154,9 +154,9 @@ impl Passkeys {
         Ok(Ceremony { token, options: serde_json::to_string(&options).map_err(failed)? })
     }
 
-    /// Finishes a sign-in: the account whose passkey signed the challenge, and the lineage the
-    /// session it starts descends from (the passkey's).
-    pub(crate) async fn finish_sign_in(&self, token: &str, credential: &str) -> Result<(i64, String), AppError> {
+    /// Finishes a sign-in: the account whose passkey signed the challenge, the passkey's
+    /// credential id, and the lineage the session it starts descends from (the passkey's).
+    pub(crate) async fn finish_sign_in(&self, token: &str, credential: &str) -> Result<(i64, String, String), AppError> {
         let db = &self.core.db;
         let now = self.core.now();
         let (_, _, state) = store::take_ceremony(db, token, now).await?.ok_or(AppError::PasskeyFailed)?;
@@ -174,7 +174,7 @@ impl Passkeys {
         let result = webauthn.finish_discoverable_authentication_v2(&credential, state, &passkey).map_err(failed)?;
         passkey.update_credential(&result);
         store::used(db, &id, &serde_json::to_string(&passkey).map_err(failed)?, now).await?;
-        Ok((found.user_id, found.added_lineage))
+        Ok((found.user_id, id, found.added_lineage))
     }
 }
 

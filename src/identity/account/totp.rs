@@ -109,6 +109,22 @@ pub async fn find(db: &Db, user_id: i64) -> Result<Option<TotpRecord>, sqlx::Err
     })
 }
 
+/// The lineage a session signed in with the account's authenticator app descends from.
+pub async fn app_lineage(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
+    let lineage: Option<String> = db_read!(db, |pool| {
+        sqlx::query_scalar("SELECT added_lineage FROM totp WHERE user_id = $1").bind(user_id).fetch_optional(pool).await
+    })?;
+    Ok(lineage.unwrap_or_default())
+}
+
+/// The lineage a session signed in with one of the account's recovery codes descends from.
+pub async fn codes_lineage(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
+    let lineage: Option<String> = db_read!(db, |pool| {
+        sqlx::query_scalar("SELECT added_lineage FROM recovery_code_sets WHERE user_id = $1").bind(user_id).fetch_optional(pool).await
+    })?;
+    Ok(lineage.unwrap_or_default())
+}
+
 /// Whether the account has turned two-factor authentication on.
 pub async fn is_on(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
     Ok(find(db, user_id).await?.is_some())
@@ -262,7 +278,8 @@ pub async fn regenerate_recovery_codes(db: &Db, session_id: &str, user_id: i64, 
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
         let Some(lineage) = crate::adding_session!(tx, postgres, user_id, session_id)? else { return Ok(Added::SessionGone) };
-        let on: Option<i64> = sqlx::query_scalar("SELECT user_id FROM totp WHERE user_id = $1 AND enabled_at IS NOT NULL")
+        let lock = if postgres { " FOR SHARE" } else { "" };
+        let on: Option<i64> = sqlx::query_scalar(&format!("SELECT user_id FROM totp WHERE user_id = $1 AND enabled_at IS NOT NULL{lock}"))
             .bind(user_id)
             .fetch_optional(&mut *tx)
             .await?;

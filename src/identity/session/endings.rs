@@ -97,7 +97,7 @@ fn events_for(ending: &Ending<'_>, ended: &[Ended]) -> Vec<NewEvent> {
             if event.detail.is_none() {
                 if let [one] = ended {
                     event.detail = Some(one.device());
-                    event.session_id = Some(one.id.clone());
+                    event.session_id.get_or_insert_with(|| one.id.clone());
                 } else {
                     event.detail = Some(format!("{} sessions", ended.len()));
                 }
@@ -277,6 +277,10 @@ macro_rules! disown_in {
             None => Vec::new(),
         };
         if let Record::Once(base) = &ending.record {
+            // No session was left to end, yet something was undone: the action is recorded still.
+            if ended.is_empty() && !removed.is_empty() {
+                insert_event!(&mut *$tx, base).await?;
+            }
             for method in &removed {
                 let mut event = base.clone();
                 event.kind = EventKind::MethodRemovedOnDisown;
@@ -294,8 +298,12 @@ macro_rules! disown_in {
 /// action's record (a `NotMe` event).
 pub async fn disown(db: &Db, user_id: i64, disowned: &str, keep: &str, event: NewEvent) -> Result<Disowned, sqlx::Error> {
     let ending = Ending { reason: EndReason::Terminated, by: Some(keep), at: event.at, record: Record::Once(event) };
+    let lock = matches!(db, Db::Postgres(_)).then_some("SELECT id FROM users WHERE id = $1 FOR UPDATE");
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
+        if let Some(lock) = lock {
+            sqlx::query(lock).bind(user_id).execute(&mut *tx).await?;
+        }
         let done = disown_in!(tx, user_id, Some(disowned), keep, &ending)?;
         tx.commit().await?;
         Ok(done)
@@ -312,6 +320,9 @@ pub async fn not_me_by_link(db: &Db, token_hash: &str, origin: &Origin, now: i64
             return Ok(None);
         };
         let Some(user_id) = link.user_id else { return Ok(None) };
+        if matches!(db, Db::Postgres(_)) {
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(user_id).execute(&mut *tx).await?;
+        }
         let mut event = NewEvent::new(Some(user_id), EventKind::NotMe, origin.clone(), now);
         event.session_id = link.session_id.clone();
         let ending = Ending { reason: EndReason::Terminated, by: None, at: now, record: Record::Once(event) };

@@ -13,8 +13,8 @@ mod token;
 
 pub use endings::Disowned;
 pub use hub::{Change, LiveEvent, LiveHub, STREAMS_PER_SESSION, STREAMS_PER_USER, StreamSlot};
-pub use service::{AuthSession, Checked, SessionRules, SessionService, Started, TOUCH_INTERVAL_MS};
-pub use store::{SessionRecord, SessionTimes, Sighting, SightingRecord};
+pub use service::{AuthSession, Checked, SessionRules, SessionService, SignedInWith, Started, TOUCH_INTERVAL_MS};
+pub use store::{SessionRecord, SessionTimes, Sighting, SightingRecord, Via};
 pub use token::{SessionKey, SessionToken, TOKEN_CHARS, is_public_id};
 
 /// Inserts sessions without events, in large statements: how tests and benchmarks seed many

@@ -110,7 +110,7 @@ impl SessionService {
     /// log-in in flight never outlives a password change (`races::password_change_is_a_barrier`).
     /// `known_device`: the browser carries a device token from an earlier sign-in to the
     /// account; with the place, it decides what was new about this sign-in.
-    /// `lineage`: the sessions it descends from (the lineage of the passkey it signed in with).
+    /// `with`: what else it stood on (a passkey, an app, codes) and the lineage it takes from it.
     pub async fn create(
         &self,
         user_id: i64,
@@ -119,7 +119,7 @@ impl SessionService {
         kind: EventKind,
         method: SignInMethod,
         known_device: bool,
-        lineage: &str,
+        with: &SignedInWith,
     ) -> Result<Option<Started>, sqlx::Error> {
         let token = SessionToken::generate();
         let now = self.now();
@@ -156,13 +156,13 @@ impl SessionService {
             name: None,
             new_device: novelty.new_device,
             new_country: novelty.new_country,
-            lineage: lineage.to_owned(),
+            lineage: with.lineage.clone(),
         };
         let mut event = self.event(Some(user_id), kind, client).by(&record.id);
         event.session_id = Some(record.id.clone());
         event.detail = Some(method.label().to_owned());
         let ticket = self.check.ticket();
-        if !store::insert(&self.db, &mut record, &event, credential).await? {
+        if !store::insert(&self.db, &mut record, &event, credential, &with.via).await? {
             return Ok(None);
         }
         self.check.fill(&record.id, &CheckRecord::from(&record), ticket);
@@ -360,6 +360,14 @@ impl SessionService {
 /// How many of the account's latest sign-ins a new one's country is compared with.
 const PLACES_COMPARED: i64 = 500;
 pub(crate) const DAY_MS: Millis = 24 * 3600 * 1000;
+
+/// What a sign-in stood on besides the password, and the lineage the session takes from it:
+/// a session signed in with a passkey, an app or codes descends from the session that added it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignedInWith {
+    pub via: store::Via,
+    pub lineage: String,
+}
 
 /// A session just begun: its cookie's token, the row as stored, and what was new about it.
 pub struct Started {

@@ -147,10 +147,11 @@ macro_rules! insert_sighting {
 /// (and then covers it) or has happened and is seen here; SQLite has a single writer, which
 /// orders them the same way. The account's auto sign-out, read here, shortens the session's
 /// idle expiry. False when nothing was inserted.
-pub async fn insert(db: &Db, s: &mut SessionRecord, event: &NewEvent, credential: &str) -> Result<bool, sqlx::Error> {
+pub async fn insert(db: &Db, s: &mut SessionRecord, event: &NewEvent, credential: &str, via: &Via) -> Result<bool, sqlx::Error> {
     let lock = if matches!(db, Db::Postgres(_)) { " FOR SHARE" } else { "" };
     let still_valid =
         format!("SELECT idle_limit_ms FROM users WHERE id = $1 AND password_hash = $2 AND suspended_at IS NULL{lock}");
+    let method_there = via.still_there().map(|sql| format!("{sql}{lock}"));
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
         let found: Option<Option<i64>> =
@@ -158,6 +159,17 @@ pub async fn insert(db: &Db, s: &mut SessionRecord, event: &NewEvent, credential
         let Some(idle_limit) = found else {
             return Ok(false);
         };
+        // The passkey, app or codes it signed in with were removed meanwhile (a disowning): start
+        // nothing — the session would otherwise outlive what made it.
+        if let Some(sql) = &method_there {
+            let mut query = sqlx::query_scalar::<_, i64>(sql).bind(s.user_id);
+            if let Via::Passkey(id) = via {
+                query = query.bind(id.as_str());
+            }
+            if query.fetch_optional(&mut *tx).await?.is_none() {
+                return Ok(false);
+            }
+        }
         if let Some(limit) = idle_limit {
             s.times.idle_ms = Some(limit);
             s.times.expires_at = s.times.expires_at.min(s.times.last_seen_at.saturating_add(limit));
@@ -169,6 +181,28 @@ pub async fn insert(db: &Db, s: &mut SessionRecord, event: &NewEvent, credential
         tx.commit().await?;
         Ok(true)
     })
+}
+
+/// What a sign-in stood on besides the password, which must still be there when its session is
+/// stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Via {
+    #[default]
+    Password,
+    Passkey(String),
+    AuthenticatorApp,
+    RecoveryCodes,
+}
+
+impl Via {
+    fn still_there(&self) -> Option<&'static str> {
+        match self {
+            Via::Password => None,
+            Via::Passkey(_) => Some("SELECT user_id FROM passkeys WHERE user_id = $1 AND credential_id = $2"),
+            Via::AuthenticatorApp => Some("SELECT user_id FROM totp WHERE user_id = $1 AND enabled_at IS NOT NULL"),
+            Via::RecoveryCodes => Some("SELECT user_id FROM recovery_code_sets WHERE user_id = $1"),
+        }
+    }
 }
 
 /// Inserts sessions without events, in large statements: for tests and benchmarks that need

@@ -49,9 +49,21 @@ impl SignIn {
     /// one end, and every sign-in method it (or a session descended from it) added is removed
     /// (the same password rule as ending others). Returns what was done, and until when no
     /// password is needed.
+    ///
+    /// Only downward: a session may disown one that signed in after it and does not descend
+    /// into it — never an older one, nor an ancestor. Otherwise whoever signed in with a stolen
+    /// password could disown the owner's long-standing session and strip what the owner added.
+    /// An older session is ended with "Terminate", and disowned from the emailed link (whoever
+    /// reads the mailbox is the owner).
     pub async fn not_me(&self, session: &AuthSession, client: &ClientInfo, id: &str, password: Option<String>) -> Result<(Disowned, i64), AppError> {
-        if id == session.id || self.sessions.own(session, id).await?.is_none() {
+        if id == session.id {
             return Err(AppError::SessionNotFound);
+        }
+        let (target, _) = self.sessions.own(session, id).await?.ok_or(AppError::SessionNotFound)?;
+        let me = self.sessions.find(&session.id).await?.ok_or(AppError::SignedOut)?;
+        // (At the same millisecond, neither is known to be newer: neither may disown the other.)
+        if target.created_at <= me.created_at || me.lineage.split(' ').any(|ancestor| ancestor == id) {
+            return Err(AppError::NotMeOlder);
         }
         let reauth_until = self.accounts.confirm_recent(session, client, password).await?;
         Ok((self.sessions.not_me(session, id, client).await?, reauth_until))

@@ -11,11 +11,12 @@ use crate::{
         Core,
         account::{
             Accounts, Ceremony, Code, Credentials, Notices, Passkeys, TwoFactor, check_new_password, device_key,
+            totp,
             users::{self, MAX_EMAIL, UserRecord},
         },
         client::ClientInfo,
         model::{EndReason, EventKind, SignInMethod},
-        session::{AuthSession, SessionService, SessionToken},
+        session::{AuthSession, SessionService, SessionToken, SignedInWith, Via},
     },
     infra::{
         error::AppError,
@@ -119,7 +120,7 @@ impl SignIn {
         credential: &str,
         kind: EventKind,
         method: SignInMethod,
-        lineage: &str,
+        with: &SignedInWith,
         mut landing: Landing,
     ) -> Result<Landing, AppError> {
         if let Some(previous) = &browser.session {
@@ -129,7 +130,7 @@ impl SignIn {
         // The password changed or the account went away since it was checked: start nothing.
         let started = self
             .sessions
-            .create(user_id, credential, &browser.client, kind, method, known_device, lineage)
+            .create(user_id, credential, &browser.client, kind, method, known_device, with)
             .await?
             .ok_or(AppError::BadCredentials)?;
         let device = match &browser.device {
@@ -208,7 +209,7 @@ impl SignIn {
             return Ok(SignUp::CheckEmail(new_device));
         }
         let user_id = users::create(&self.core.db, &email, &hash, self.core.now()).await?.ok_or(AppError::EmailTaken)?;
-        let landing = self.start(browser, user_id, &hash, EventKind::SignedUp, SignInMethod::Password, "", Landing::to(to)).await?;
+        let landing = self.start(browser, user_id, &hash, EventKind::SignedUp, SignInMethod::Password, &SignedInWith::default(), Landing::to(to)).await?;
         Ok(SignUp::Landed(landing))
     }
 
@@ -225,12 +226,15 @@ impl SignIn {
             return self.pending_step(&user, Due::SecondFactor, None, Landing::to(to)).await;
         }
         if self.core.config.verifies_new_devices() && !self.knows(user.id, browser).await? {
+            // A few code mails per address and window: nobody floods the owner's inbox.
+            self.credentials.count_mail(&user.email, &browser.client, self.core.config.signup_max_per_ip).await?;
             let code = random::digits(VERIFICATION_DIGITS);
             let landing = self.pending_step(&user, Due::EmailedCode, Some(&random::token_hash(&code)), Landing::to(to)).await?;
             self.mailer.send_later(super::mails::verification(&user.email, &code, &self.core.origin(&browser.client), self.core.now()));
             return Ok(landing);
         }
-        self.start(browser, user.id, &user.password_hash, EventKind::SignedIn, SignInMethod::Password, "", Landing::to(to)).await
+        let with = SignedInWith::default();
+        self.start(browser, user.id, &user.password_hash, EventKind::SignedIn, SignInMethod::Password, &with, Landing::to(to)).await
     }
 
     /// The second step of a log-in: a right code turns the pending log-in into a session,
@@ -244,7 +248,12 @@ impl SignIn {
         let token = browser.pending.as_deref().ok_or(AppError::LoginExpired)?;
         let open = pending::find(&self.core.db, token, now).await?.filter(|p| p.due() == Due::SecondFactor).ok_or(AppError::LoginExpired)?;
         self.credentials.check_code(open.user_id, code, &browser.client).await?;
-        self.finish_pending(browser, token, method).await
+        // The session descends from whoever added the app (or the codes) it signed in with.
+        let (via, lineage) = match method {
+            SignInMethod::PasswordRecovery => (Via::RecoveryCodes, totp::codes_lineage(&self.core.db, open.user_id).await?),
+            _ => (Via::AuthenticatorApp, totp::app_lineage(&self.core.db, open.user_id).await?),
+        };
+        self.finish_pending(browser, token, method, &SignedInWith { via, lineage }).await
     }
 
     /// New-device verification: the code emailed to the account turns the pending log-in into
@@ -257,15 +266,15 @@ impl SignIn {
         let expected = open.code_hash.as_deref().ok_or(AppError::LoginExpired)?;
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         self.credentials.check_emailed_code(open.user_id, &pending::key(token), &code, expected, &browser.client).await?;
-        self.finish_pending(browser, token, SignInMethod::Password).await
+        self.finish_pending(browser, token, SignInMethod::Password, &SignedInWith::default()).await
     }
 
     /// Closes the pending log-in of `token` (once) and starts its session.
-    async fn finish_pending(&self, browser: &Browser, token: &str, method: SignInMethod) -> Result<Landing, AppError> {
+    async fn finish_pending(&self, browser: &Browser, token: &str, method: SignInMethod, with: &SignedInWith) -> Result<Landing, AppError> {
         let taken = pending::take(&self.core.db, token, self.core.now()).await?.ok_or(AppError::LoginExpired)?;
         let to = taken.then_to.clone().unwrap_or_else(|| routes::HOME.to_owned());
         let landing = Landing { pending: CookieChange::Clear, ..Landing::to(to) };
-        self.start(browser, taken.user_id, &taken.credential, EventKind::SignedIn, method, "", landing).await
+        self.start(browser, taken.user_id, &taken.credential, EventKind::SignedIn, method, with, landing).await
     }
 
     /// Gives up the pending log-in.
@@ -284,10 +293,11 @@ impl SignIn {
     /// Finishes signing in with a passkey: a session, as a password and a second factor would
     /// give.
     pub async fn finish_passkey(&self, browser: &Browser, token: &str, credential: &str) -> Result<Landing, AppError> {
-        let (user_id, lineage) = self.passkeys.finish_sign_in(token, credential).await?;
+        let (user_id, credential_id, lineage) = self.passkeys.finish_sign_in(token, credential).await?;
         let user = users::find(&self.core.db, user_id).await?.ok_or(AppError::PasskeyFailed)?;
         let (method, to) = (SignInMethod::Passkey, Landing::to(routes::HOME));
-        self.start(browser, user.id, &user.password_hash, EventKind::SignedIn, method, &lineage, to).await
+        let with = SignedInWith { via: Via::Passkey(credential_id), lineage };
+        self.start(browser, user.id, &user.password_hash, EventKind::SignedIn, method, &with, to).await
     }
 
     /// Forgets what ran out: pending log-ins, WebAuthn ceremonies, unshown recovery codes and

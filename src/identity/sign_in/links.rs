@@ -71,7 +71,7 @@ impl SignIn {
         if self.two_factor.is_on(user.id).await? {
             return self.pending_step(&user, Due::SecondFactor, None, landing).await;
         }
-        self.start(browser, user.id, &hash, EventKind::SignedIn, SignInMethod::Password, "", landing).await
+        self.start(browser, user.id, &hash, EventKind::SignedIn, SignInMethod::Password, &Default::default(), landing).await
     }
 
     /// The sign-in a "This wasn't me" link is about, if the link is live.
@@ -148,7 +148,7 @@ impl SignIn {
         let (Some(email), Some(asked)) = (link.email, link.password_hash) else { return Err(AppError::LinkExpired) };
         let hash = chosen_here.unwrap_or(asked);
         let user_id = users::create(&self.core.db, &email, &hash, now).await?.ok_or(AppError::EmailTaken)?;
-        self.start(browser, user_id, &hash, EventKind::SignedUp, SignInMethod::Password, "", landing).await
+        self.start(browser, user_id, &hash, EventKind::SignedUp, SignInMethod::Password, &Default::default(), landing).await
     }
 }
 

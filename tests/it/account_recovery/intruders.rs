@@ -9,6 +9,7 @@ use active_sessions::{
         account::{Added, seed_passkey},
         client::ClientInfo,
         model::{EventKind, SignInMethod},
+        session::{SignedInWith, Via},
         security_log::{NewEvent, Origin},
     },
     infra::clock::Clock,
@@ -27,17 +28,32 @@ async fn passkey_names(app: &TestApp, user_id: i64) -> Vec<String> {
 /// A passkey added by the session `session`, as the store adds one (the WebAuthn ceremony
 /// itself is webauthn-rs's, driven in the browser tests).
 async fn passkey_added_by(app: &TestApp, session: &str, user_id: i64, name: &str, from: &str) -> Added {
+    passkey_with_id(app, session, user_id, name, from).await.0
+}
+
+/// [`passkey_added_by`], and the passkey's credential id.
+async fn passkey_with_id(app: &TestApp, session: &str, user_id: i64, name: &str, from: &str) -> (Added, String) {
     let origin = Origin { ip: from.to_owned(), device: "Firefox on Windows".to_owned(), location: Some("London, United Kingdom".to_owned()) };
     let mut event = NewEvent::new(Some(user_id), EventKind::PasskeyAdded, origin, app.clock.now_ms()).by(session);
     event.detail = Some(name.to_owned());
     let credential = format!("cred-{}", uuid_like());
-    seed_passkey(&app.state.db, session, user_id, &credential, name, &event).await.unwrap()
+    (seed_passkey(&app.state.db, session, user_id, &credential, name, &event).await.unwrap(), credential)
+}
+
+/// A session started through the app's own service, standing on `with`.
+async fn session_with(app: &TestApp, user_id: i64, with: SignedInWith) -> Option<String> {
+    let hash = password_hash(app, user_id).await;
+    let client = ClientInfo::local(FIREFOX_WINDOWS);
+    let started = app.state.sessions.create(user_id, &hash, &client, EventKind::SignedIn, SignInMethod::Passkey, true, &with).await.unwrap();
+    started.map(|s| s.record.id)
 }
 
 /// The owner, signed up on one device, and an intruder signed in with the stolen password on
 /// another.
 async fn owner_and_intruder(app: &TestApp) -> (Device, Device, String, i64) {
     let (owner, email) = app.signed_up(CHROME_MAC).await;
+    // Later (only a newer session can be disowned).
+    app.clock.advance(Duration::from_secs(1));
     let mut intruder = app.device(FIREFOX_WINDOWS);
     assert_eq!(intruder.log_in(&email).await.status, StatusCode::OK);
     let user_id = app.user_of(&owner).await;
@@ -51,16 +67,21 @@ backend_tests! {
     async fn disowning_a_session_removes_what_it_and_its_descendants_added(app: TestApp) {
         let (mut owner, mut intruder, email, user_id) = owner_and_intruder(&app).await;
         app.turn_on_two_factor(&mut intruder).await;
-        assert_eq!(passkey_added_by(&app, &intruder.session_id(), user_id, "Spare key", "81.2.69.142").await, Added::Added);
+        let (added, spare) = passkey_with_id(&app, &intruder.session_id(), user_id, "Spare key", "81.2.69.142").await;
+        assert_eq!(added, Added::Added);
         // A session that signed in with the intruder's passkey descends from the intruder's.
-        let heir = app
-            .state
-            .sessions
-            .create(user_id, &password_hash(&app, user_id).await, &ClientInfo::local(FIREFOX_WINDOWS), EventKind::SignedIn, SignInMethod::Passkey, true, &intruder.session_id())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(passkey_added_by(&app, heir.record.id.as_str(), user_id, "Heir key", "81.2.69.142").await, Added::Added);
+        let with_spare = SignedInWith { via: Via::Passkey(spare.clone()), lineage: intruder.session_id() };
+        let heir = session_with(&app, user_id, with_spare.clone()).await.expect("a session with the passkey");
+        assert_eq!(passkey_added_by(&app, &heir, user_id, "Heir key", "81.2.69.142").await, Added::Added);
+        // So does one that signed in with the intruder's authenticator app (password + its code).
+        let mut again = app.device(FIREFOX_WINDOWS);
+        again.log_in(&email).await;
+        let code = app.app_code(user_id, 1).await;
+        assert_eq!(again.form("/api/login/code", &[("code", &code)]).await.status, StatusCode::OK);
+        assert_eq!(passkey_added_by(&app, &again.session_id(), user_id, "App heir key", "81.2.69.142").await, Added::Added);
+        // Neither the heir nor the intruder can disown the owner's older session.
+        let res = intruder.form("/api/sessions/not_me", &[("id", &owner.session_id()), ("password", PASSWORD)]).await;
+        assert_eq!((res.status, res.body.as_str()), (StatusCode::CONFLICT, "not_me_older"));
         // The owner's own passkey stays.
         assert_eq!(passkey_added_by(&app, &owner.session_id(), user_id, "Owner key", "127.0.0.1").await, Added::Added);
         assert!(app.state.two_factor.is_on(user_id).await.unwrap());
@@ -69,7 +90,8 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert!(res.body.contains("/settings/review?msg="), "leads to the review: {}", res.body);
         assert!(!intruder.is_signed_in().await);
-        assert!(!app.session_exists(&heir.record.id).await, "its heir ended too");
+        assert!(!app.session_exists(&heir).await, "its heir ended too");
+        assert!(session_with(&app, user_id, with_spare).await.is_none(), "a sign-in with the removed passkey starts nothing");
         assert_eq!(passkey_names(&app, user_id).await, ["Owner key"], "what it and its heir added is gone");
         assert!(!app.state.two_factor.is_on(user_id).await.unwrap(), "its authenticator app is gone");
         assert!(app.events(user_id, EventKind::MethodRemovedOnDisown).await >= 3);

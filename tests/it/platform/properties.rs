@@ -188,7 +188,7 @@ async fn run_model(ops: Vec<Op>, cache: bool) -> Result<(), TestCaseError> {
         let now = clock.now_ms();
         match op {
             Op::LogIn(u) => {
-                let token = service.create(users[u], "x", &client, EventKind::SignedIn, SignInMethod::Password, true, "").await.unwrap().unwrap().token;
+                let token = service.create(users[u], "x", &client, EventKind::SignedIn, SignInMethod::Password, true, &Default::default()).await.unwrap().unwrap().token;
                 model.push(Model { token, user: u, alive: true, last_seen: now, absolute: now + MAX.as_millis() as i64 });
             }
             Op::LogOut(i) if i < model.len() && live(&model[i], now) => {

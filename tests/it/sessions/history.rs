@@ -91,6 +91,7 @@ backend_tests! {
     // same password rule as ending other sessions.
     async fn this_wasnt_me_on_a_row(app: TestApp) {
         let (mut owner, email) = app.signed_up(CHROME_MAC).await;
+        app.clock.advance(Duration::from_secs(1));
         let mut intruder = app.device(FIREFOX_WINDOWS);
         intruder.log_in(&email).await;
         let mut tablet = app.device(FIREFOX_WINDOWS);

@@ -83,10 +83,11 @@ backend_tests! {
         let client = ClientInfo::local(CHROME_MAC);
         let (user_id, mut tokens) = user_with_sessions(&app, 1).await;
         let Checked::Valid(actor) = service.check(&tokens.pop().unwrap(), &client).await.unwrap() else { panic!() };
+        let with = Default::default();
         for _ in 0..300 {
             let (ended, created) = tokio::join!(
                 service.end_others(&actor, &client),
-                service.create(user_id, "x", &client, EventKind::SignedIn, SignInMethod::Password, true, ""),
+                service.create(user_id, "x", &client, EventKind::SignedIn, SignInMethod::Password, true, &with),
             );
             ended.unwrap();
             let new = created.unwrap().expect("the password did not change").token;
