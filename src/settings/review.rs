@@ -161,7 +161,7 @@ pub fn ReviewPage() -> impl IntoView {
                                     .into_any()
                                 }}
                                 {(!r.two_factor).then(|| view! {
-                                    <aside class="callout" aria-labelledby="review-2fa">
+                                    <aside class="callout review-offer" aria-labelledby="review-2fa">
                                         <h2 id="review-2fa">"Turn on two-factor authentication"</h2>
                                         <p>"With an authenticator app, a stolen password alone no longer opens your account."</p>
                                         <form method="post" action=BeginTotpSetup::PATH class="stack narrow-form">

@@ -53,7 +53,11 @@ impl Method {
             None => self.kind.words().to_owned(),
         };
         let device = if self.device.is_empty() { "an unknown device" } else { &self.device };
-        let place = self.place.as_deref().map(|p| format!(" in {p}")).unwrap_or_default();
+        let place = match self.place.as_deref() {
+            Some(p) if p == crate::identity::client::LOCAL_NETWORK => " on a local network".to_owned(),
+            Some(p) => format!(" in {p}"),
+            None => String::new(),
+        };
         format!("{what}, added from {device}{place} at {}", timefmt::utc(self.added_at))
     }
 
