@@ -21,6 +21,8 @@ pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod live;
+#[cfg(feature = "ssr")]
+pub mod operator_api;
 pub mod passkeys;
 pub mod sessions;
 pub mod settings;

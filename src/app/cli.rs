@@ -1,4 +1,5 @@
-//! The operator's commands (`active-sessions admin …`, `active-sessions sessions …`), run
+//! The operator's commands (`active-sessions admin …`, `active-sessions sessions …`, and in
+//! `cli_operator` `api-token …` and `webhook …`), run
 //! against the configured `DATABASE_URL` instead of serving. Endings made here are honoured by
 //! running servers on their very next request: on Postgres they check the database, on SQLite
 //! the shared endings signal empties their caches (`identity::session::check::signal`).
@@ -79,6 +80,8 @@ async fn execute(state: &AppState, command: Command) -> Result<String, String> {
             let n = admin.sign_out_everyone(&Actor::operator(), reason.trim()).await.map_err(fail_db)?;
             let _ = writeln!(out, "ended {n} session(s)");
         }
+        Command::ApiToken { action } => super::cli_operator::api_token(state, action, &mut out).await?,
+        Command::Webhook { action } => super::cli_operator::webhook(state, action, &mut out).await?,
     }
     Ok(out)
 }

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+mod cli_operator;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -113,6 +113,9 @@ pub fn app(state: AppState) -> Router {
         .merge(assets)
         .merge(dynamic)
         .layer(from_fn_with_state(state.config.clone(), guard::same_origin_only))
+        // The operator API reads no cookie, so it needs no same-origin guard (and its
+        // callers are scripts, which send no Origin): bearer tokens only.
+        .merge(crate::operator_api::router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(from_fn_with_state(state.config.clone(), headers::security_headers))
         // Pages and answers compressed as the browser accepts (brotli, gzip); files under /pkg
@@ -176,6 +179,9 @@ pub fn spawn_cleanup(state: AppState, every: Duration) -> tokio::task::JoinHandl
             if let Err(e) = state.sign_in.purge_expired().await {
                 tracing::warn!("clean-up of expired sign-in state failed: {e}");
             }
+            if let Err(e) = state.webhooks.purge().await {
+                tracing::warn!("clean-up of delivered webhooks failed: {e}");
+            }
         }
     })
 }
@@ -190,6 +196,8 @@ pub async fn serve(
     let listening = state.live.listen();
     let fleet = state.sessions.fleet().cloned();
     let live = state.live.clone();
+    // Webhooks wait in the outbox; every server delivers (claims keep them from doubling up).
+    let delivering = tokio::spawn(state.webhooks.clone().deliver_forever());
     let shutdown = async move {
         shutdown.await;
         // Open event streams would keep the graceful shutdown waiting: end them first.
@@ -198,6 +206,7 @@ pub async fn serve(
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
+    delivering.abort();
     if let Some(listening) = listening {
         listening.abort();
     }

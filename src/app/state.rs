@@ -4,6 +4,7 @@
 use crate::identity::{
     Core, Identity, Services,
     admin::Administration,
+    operator::{ApiTokens, Feed, Webhooks},
     security_log::SecurityLog,
     sign_in::SignIn,
     account::{Accounts, Budgets, Credentials, Notices, Passkeys, Passwords, SignInMethods, Throttle, TwoFactor},
@@ -164,6 +165,9 @@ impl AppState {
             sign_in,
             admin,
             security_log: Arc::new(SecurityLog::new(db.clone())),
+            api_tokens: Arc::new(ApiTokens::new(core.clone(), core.config.api_rate_limit)),
+            feed: Arc::new(Feed::new(core.clone())),
+            webhooks: Arc::new(Webhooks::new(core.clone())),
         }));
         Ok(AppState(Arc::new(AppStateInner { leptos_options, identity, db })))
     }

@@ -9,6 +9,7 @@
 //! - [`client`]: the device in words (User-Agent, Client Hints) and the place (GeoIP);
 //! - [`security_log`]: the account's security events;
 //! - [`admin`]: administrators and what they may do;
+//! - [`operator`]: the operator's systems — API tokens, the audit feed, signed webhooks;
 //! - [`web`]: the HTTP edge — the session layer, cookies, and the `Caller` of a server function;
 //! - [`model`]: the words shared with features and the browser (end reasons, event kinds…).
 //!
@@ -22,6 +23,8 @@ pub mod account;
 pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod client;
+#[cfg(feature = "ssr")]
+pub mod operator;
 #[cfg(feature = "ssr")]
 pub mod security_log;
 #[cfg(feature = "ssr")]
@@ -39,6 +42,7 @@ mod services {
     use super::{
         account::{Accounts, Credentials, Passkeys, SignInMethods, TwoFactor},
         admin::Administration,
+        operator::{ApiTokens, Feed, Webhooks},
         client::{ClientInfo, GeoIp},
         model::EventKind,
         security_log::{NewEvent, Origin, SecurityLog},
@@ -113,6 +117,11 @@ mod services {
         pub sign_in: Arc<SignIn>,
         pub admin: Arc<Administration>,
         pub security_log: Arc<SecurityLog>,
+        /// The operator API's tokens.
+        pub api_tokens: Arc<ApiTokens>,
+        /// Security events across accounts, for the operator API.
+        pub feed: Arc<Feed>,
+        pub webhooks: Arc<Webhooks>,
     }
 
     impl Services {

@@ -35,6 +35,9 @@ pub fn allowed_in_name(c: char) -> bool {
     !c.is_control() && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// A session counts as "Active now" (the API: `active`) when it was used within this long.
+pub const ACTIVE_WINDOW_MS: i64 = 5 * 60 * 1000;
+
 /// The longest name a session may be given.
 pub const MAX_SESSION_NAME: usize = 40;
 

@@ -123,6 +123,19 @@ pub struct Config {
     #[arg(long, env = "METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
 
+    /// Calls one operator API token may make per minute; beyond, 429 with Retry-After.
+    #[arg(long, env = "API_RATE_LIMIT", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    pub api_rate_limit: u32,
+
+    /// Let webhooks go to loopback and private addresses (for tests and closed networks): `1`.
+    /// Otherwise such URLs are refused, when added and at every delivery.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value = "0", value_parser = parse_flag)]
+    pub webhook_allow_private: bool,
+
+    /// How long a webhook receiver may take to answer; a delivery is leased for twice as long.
+    #[arg(long, env = "WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: Duration,
+
     /// An operator's command instead of serving (see `--help` of each).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -141,6 +154,55 @@ pub enum Command {
         #[command(subcommand)]
         action: SessionsCommand,
     },
+    /// Tokens for the operator API (`/api/v1`).
+    #[command(name = "api-token")]
+    ApiToken {
+        #[command(subcommand)]
+        action: ApiTokenCommand,
+    },
+    /// Webhook endpoints: where security events are sent, signed.
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookCommand,
+    },
+}
+
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum ApiTokenCommand {
+    /// Issues a token; it is printed once, alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// sessions:read, sessions:write (ending, suspending) or events:read; repeat for more.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// How long it is valid ("90d", "12h"); without it, until revoked.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Lists the tokens (never their secrets).
+    List,
+    /// Revokes a token: its very next call is refused.
+    Revoke { name: String },
+}
+
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum WebhookCommand {
+    /// Adds an endpoint; its signing secret is printed once, alone on the last line.
+    Add {
+        url: String,
+        /// Event types, comma-separated (all when absent).
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+    },
+    /// Lists the endpoints and their recent deliveries.
+    List,
+    /// Removes an endpoint and what waits for it.
+    Remove { url: String },
+    /// Sends a test message (and enables the endpoint again) and waits for its delivery.
+    Test { url: String },
+    /// Sends a message again, by its delivery id (`webhook list` shows them).
+    Redeliver { id: i64 },
 }
 
 #[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
@@ -184,6 +246,14 @@ pub enum CacheMode {
     Auto,
     On,
     Off,
+}
+
+fn parse_flag(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        other => Err(format!("expected 1 or 0, not {other:?}")),
+    }
 }
 
 fn parse_duration(value: &str) -> Result<Duration, String> {

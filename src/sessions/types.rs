@@ -106,8 +106,7 @@ pub struct SessionList {
     pub two_factor: bool,
 }
 
-/// A session counts as "Active now" when it was used within this long.
-pub const ACTIVE_WINDOW_MS: i64 = 5 * 60 * 1000;
+pub use crate::identity::model::ACTIVE_WINDOW_MS;
 /// The "Expires soon" badge shows when a session ends within this long.
 pub const EXPIRES_SOON_MS: i64 = 24 * 60 * 60 * 1000;
 

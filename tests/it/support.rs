@@ -214,6 +214,8 @@ impl TestApp {
         config.site_addr = addr;
         config.public_url = None;
         config.geoip_db = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/GeoLite2-City-Test.mmdb").into());
+        // Webhook receivers in the tests listen on 127.0.0.1.
+        config.webhook_allow_private = true;
         configure(&mut config);
         let clock = ManualClock::starting_now();
         let state = AppState::build(config, Arc::new(clock.clone())).await.expect("app state");
@@ -684,4 +686,45 @@ impl TestApp {
 /// The strings a query returns (the first column of every row), on either database.
 pub async fn sqlx_strings(app: &TestApp, sql: &str) -> Vec<String> {
     active_sessions::db_read!(&app.state.db, |pool| sqlx::query_scalar(sql).fetch_all(pool).await).unwrap()
+}
+
+/// The server binary in its own process on the database at a URL (so that it can be killed
+/// with SIGKILL mid-flight), with generous throttles and any extra environment.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    pub async fn start(url: &str, env: &[(&str, &str)]) -> ServerProcess {
+        use std::{process::{Command, Stdio}, time::{Duration, Instant}};
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(env!("CARGO_BIN_EXE_active-sessions"))
+            .env_clear()
+            .env("DATABASE_URL", url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LOGIN_MAX_FAILURES_PER_IP", "100000")
+            .env("SIGNUP_MAX_PER_IP", "100000")
+            .env("LOGIN_MAX_FAILURES_PER_EMAIL", "100000")
+            .env("MAX_SESSIONS_PER_USER", "10000")
+            .env("MAIL_OUTBOX", std::env::temp_dir().join(format!("as-crash-outbox-{port}")))
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while !reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status() == StatusCode::OK) {
+            assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ServerProcess { child, base }
+    }
+
+    /// SIGKILL: no shutdown, no flushing, whatever is in flight.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
 }

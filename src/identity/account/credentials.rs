@@ -53,6 +53,9 @@ pub struct Credentials {
     pub passwords: Passwords,
     pub throttle: Throttle,
     budgets: Budgets,
+    /// When each refused account (or address) was last announced as throttled: one
+    /// `sign_in.throttled` per window, not one per refused guess.
+    throttled_told: dashmap::DashMap<String, i64>,
 }
 
 /// The stored form of a device token: its SHA-256, hex.
@@ -65,7 +68,7 @@ pub const MAILS_PER_ADDRESS: u32 = 3;
 
 impl Credentials {
     pub fn new(db: Db, clock: Arc<dyn Clock>, geo: Arc<GeoIp>, passwords: Passwords, throttle: Throttle, budgets: Budgets) -> Self {
-        Credentials { db, clock, geo, passwords, throttle, budgets }
+        Credentials { db, clock, geo, passwords, throttle, budgets, throttled_told: dashmap::DashMap::new() }
     }
 
     /// Counts an attempt against `limits`, or answers 429 with when to come back.
@@ -114,9 +117,16 @@ impl Credentials {
                 Limit { key: Key::Ip(client.ip), max: self.budgets.per_ip },
             ],
         };
-        let reservation = self.reserve(&limits).await.inspect_err(|_| {
-            metrics::counter!("logins_total", "result" => "throttled").increment(1);
-        })?;
+        let reservation = match self.reserve(&limits).await {
+            Ok(reservation) => reservation,
+            Err(refused) => {
+                metrics::counter!("logins_total", "result" => "throttled").increment(1);
+                if let AppError::RateLimited(wait) = refused {
+                    self.announce_throttled(email, user.as_ref().map(|u| u.id), client, wait).await?;
+                }
+                return Err(refused);
+            }
+        };
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let (ok, reservation) = self.verify(reservation, password, stored).await?;
         let user_id = user.as_ref().map(|u| u.id);
@@ -142,6 +152,40 @@ impl Credentials {
                 Err(AppError::BadCredentials)
             }
         }
+    }
+
+    /// Tells the operator's webhooks that log-ins for this account (or, for an unknown email,
+    /// from this address) are being refused: once per throttle window.
+    async fn announce_throttled(&self, email: &str, user_id: Option<i64>, client: &ClientInfo, wait: u64) -> Result<(), AppError> {
+        let now = self.clock.now_ms();
+        let key = match user_id {
+            Some(id) => format!("user:{id}"),
+            None => format!("ip:{}", client.ip),
+        };
+        let _ = email;
+        let until = now + (wait as i64) * 1000;
+        let fresh = match self.throttled_told.entry(key) {
+            dashmap::Entry::Occupied(mut told) if *told.get() > now => {
+                told.insert(until.max(*told.get()));
+                false
+            }
+            dashmap::Entry::Occupied(mut told) => {
+                told.insert(until);
+                true
+            }
+            dashmap::Entry::Vacant(slot) => {
+                slot.insert(until);
+                true
+            }
+        };
+        if self.throttled_told.len() > 10_000 {
+            self.throttled_told.retain(|_, until| *until > now);
+        }
+        if fresh {
+            let webhook = crate::identity::operator::throttled(user_id, &client.ip.to_string(), wait, now);
+            crate::db_write!(&self.db, |pool| crate::queue_webhook!(pool, &webhook).await.map(|_| ()))?;
+        }
+        Ok(())
     }
 
     /// A signed-in session typing its password again (re-authentication, change password,

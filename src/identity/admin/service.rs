@@ -30,6 +30,8 @@ pub struct Actor {
     /// The administrator's current session (never ended by "sign out everyone").
     pub session_id: Option<String>,
     pub origin: Origin,
+    /// An operator API token acts (webhooks say "api").
+    pub api: bool,
 }
 
 impl Actor {
@@ -39,7 +41,13 @@ impl Actor {
             name: "operator (command line)".to_owned(),
             session_id: None,
             origin: Origin { ip: "-".to_owned(), device: "Command line".to_owned(), location: None },
+            api: false,
         }
+    }
+
+    /// An operator API token named `name`, called from `origin`.
+    pub fn api_token(name: &str, origin: Origin) -> Self {
+        Actor { user_id: None, name: format!("API token \u{201c}{name}\u{201d}"), session_id: None, origin, api: true }
     }
 }
 
@@ -56,8 +64,8 @@ const EVERYONE_BATCH: i64 = 500;
 /// The administrators' rules: who is one, what the console shows, and what an administrator (or
 /// the operator) may do, each action logged with who, whom, why, when and from where.
 pub struct Administration {
-    core: Core,
-    sessions: Arc<SessionService>,
+    pub(super) core: Core,
+    pub(super) sessions: Arc<SessionService>,
     accounts: Arc<Accounts>,
     two_factor: Arc<TwoFactor>,
 }
@@ -106,6 +114,7 @@ impl Administration {
             name: self.accounts.email(session.user_id).await?,
             session_id: Some(session.id.clone()),
             origin: self.core.origin(client),
+            api: false,
         };
         Ok((actor, reason.to_owned()))
     }
@@ -162,6 +171,14 @@ impl Administration {
         Ok(users::find_by_email(&self.core.db, email).await?.map(|u| Target { user_id: u.id, email: u.email }))
     }
 
+    /// The account a session (by its public id) belongs to, as an action's target.
+    pub async fn session_owner(&self, session_id: &str) -> Result<Option<Target>, AppError> {
+        match self.sessions.owner_of(session_id).await? {
+            Some(user_id) => self.target(user_id).await,
+            None => Ok(None),
+        }
+    }
+
     /// The console's glance: accounts, live sessions, sign-ins per hour.
     pub async fn glance(&self) -> Result<Glance, AppError> {
         Ok(store::glance(&self.core.db, self.now()).await?)
@@ -205,6 +222,7 @@ impl Administration {
             by: actor.session_id.as_deref(),
             at: self.now(),
             record: Record::EachBecause(EventKind::SessionsEndedByAdmin, why.to_owned()),
+            by_api: actor.api,
         }
     }
 

@@ -62,23 +62,31 @@ pub const INSERT_EVENT: &str = "INSERT INTO security_events \
     (user_id, kind, session_id, actor_session_id, ip, device, location, detail, created_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
-/// Binds a [`NewEvent`] to [`INSERT_EVENT`]; usable on a pool or inside a transaction of either
-/// engine.
+/// Writes a [`NewEvent`] with [`INSERT_EVENT`], and queues the webhook it announces (if any)
+/// in the same statement sequence: on a pool or inside a transaction of either engine, so the
+/// announcement exists exactly when the event does.
 #[macro_export]
 macro_rules! insert_event {
     ($executor:expr, $event:expr) => {{
         let e: &$crate::identity::security_log::NewEvent = $event;
-        sqlx::query($crate::identity::security_log::INSERT_EVENT)
-            .bind(e.user_id)
-            .bind(e.kind.as_str())
-            .bind(e.session_id.as_deref())
-            .bind(e.actor_session_id.as_deref())
-            .bind(e.origin.ip.as_str())
-            .bind(e.origin.device.as_str())
-            .bind(e.origin.location.as_deref())
-            .bind(e.detail.as_deref())
-            .bind(e.at)
-            .execute($executor)
+        async {
+            sqlx::query($crate::identity::security_log::INSERT_EVENT)
+                .bind(e.user_id)
+                .bind(e.kind.as_str())
+                .bind(e.session_id.as_deref())
+                .bind(e.actor_session_id.as_deref())
+                .bind(e.origin.ip.as_str())
+                .bind(e.origin.device.as_str())
+                .bind(e.origin.location.as_deref())
+                .bind(e.detail.as_deref())
+                .bind(e.at)
+                .execute($executor)
+                .await?;
+            if let Some(webhook) = $crate::identity::operator::for_event(e) {
+                $crate::queue_webhook!($executor, &webhook).await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
     }};
 }
 

@@ -17,6 +17,8 @@ pub struct Ending<'a> {
     pub by: Option<&'a str>,
     pub at: i64,
     pub record: Record,
+    /// Asked for through the operator API (webhooks say so).
+    pub by_api: bool,
 }
 
 /// The security events an ending leaves: every ending leaves at least one.
@@ -71,6 +73,19 @@ macro_rules! end_where {
         }
         for event in events_for(ending, &ended) {
             insert_event!(&mut *$tx, &event).await?;
+        }
+        let kind = match &ending.record {
+            Record::Once(event) => Some(event.kind),
+            Record::Each(kind) | Record::EachBecause(kind, _) => Some(*kind),
+        };
+        let because = match &ending.record {
+            Record::EachBecause(_, why) => Some(why.as_str()),
+            _ => None,
+        };
+        let reason = $crate::identity::operator::end_reason(ending.reason, kind, ending.by_api);
+        for session in &ended {
+            let webhook = $crate::identity::operator::ended(session.user_id, &session.id, reason, because, ending.at);
+            $crate::queue_webhook!(&mut *$tx, &webhook).await?;
         }
         metrics::counter!("session_endings_total", "reason" => ending.reason.as_str()).increment(ended.len() as u64);
         Ok::<_, sqlx::Error>(ended)
@@ -160,13 +175,13 @@ pub async fn end_beyond(
 
 /// Ends a session that has expired (checked in the same statement against `now`).
 pub async fn end_if_expired(db: &Db, id: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let ending = Ending { reason: EndReason::Expired, by: None, at: now, record: Record::Each(EventKind::SessionExpired) };
+    let ending = Ending { reason: EndReason::Expired, by: None, at: now, record: Record::Each(EventKind::SessionExpired), by_api: false };
     Ok(!end_where_now!(db, "id = $1 AND expires_at <= $2", [id, now], &ending)?.is_empty())
 }
 
 /// Removes up to `batch` expired sessions, remembering why for their devices.
 pub async fn purge_expired(db: &Db, now: i64, batch: i64) -> Result<Vec<Ended>, sqlx::Error> {
-    let ending = Ending { reason: EndReason::Expired, by: None, at: now, record: Record::Each(EventKind::SessionExpired) };
+    let ending = Ending { reason: EndReason::Expired, by: None, at: now, record: Record::Each(EventKind::SessionExpired), by_api: false };
     end_where_now!(
         db,
         "id IN (SELECT id FROM sessions WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)",
@@ -249,7 +264,7 @@ pub async fn reset_password(
         let reset = NewEvent::new(Some(user_id), EventKind::PasswordReset, origin.clone(), now);
         insert_event!(&mut *tx, &reset).await?;
         let ended_event = NewEvent::new(Some(user_id), EventKind::SessionsEndedByPasswordChange, origin.clone(), now);
-        let ending = Ending { reason: EndReason::PasswordChanged, by: None, at: now, record: Record::Once(ended_event) };
+        let ending = Ending { reason: EndReason::PasswordChanged, by: None, at: now, record: Record::Once(ended_event), by_api: false };
         let ended = end_where!(tx, "user_id = $1", [user_id], &ending)?;
         tx.commit().await?;
         Ok(Some((user_id, ended)))
@@ -297,7 +312,7 @@ macro_rules! disown_in {
 /// every other session ends and what `disowned` added goes, in one transaction. `event` is the
 /// action's record (a `NotMe` event).
 pub async fn disown(db: &Db, user_id: i64, disowned: &str, keep: &str, event: NewEvent) -> Result<Disowned, sqlx::Error> {
-    let ending = Ending { reason: EndReason::Terminated, by: Some(keep), at: event.at, record: Record::Once(event) };
+    let ending = Ending { reason: EndReason::Terminated, by: Some(keep), at: event.at, record: Record::Once(event), by_api: false };
     let lock = matches!(db, Db::Postgres(_)).then_some("SELECT id FROM users WHERE id = $1 FOR UPDATE");
     db_write!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -325,7 +340,7 @@ pub async fn not_me_by_link(db: &Db, token_hash: &str, origin: &Origin, now: i64
         }
         let mut event = NewEvent::new(Some(user_id), EventKind::NotMe, origin.clone(), now);
         event.session_id = link.session_id.clone();
-        let ending = Ending { reason: EndReason::Terminated, by: None, at: now, record: Record::Once(event) };
+        let ending = Ending { reason: EndReason::Terminated, by: None, at: now, record: Record::Once(event), by_api: false };
         let done = disown_in!(tx, user_id, link.session_id.as_deref(), "", &ending)?;
         tx.commit().await?;
         Ok(Some(done))

@@ -172,6 +172,7 @@ impl SessionService {
             by: Some(&record.id),
             at: now,
             record: Record::Each(EventKind::SessionLimitReached),
+            by_api: false,
         };
         let ended = endings::end_beyond(&self.db, user_id, &record.id, self.max_per_user - 1, now, &ending).await?;
         let change = Change::Started { flagged: novelty.any() };
@@ -294,7 +295,7 @@ impl SessionService {
     }
 
     pub(crate) fn ending<'a>(&self, reason: EndReason, actor: &'a AuthSession, event: NewEvent) -> Ending<'a> {
-        Ending { reason, by: Some(&actor.id), at: event.at, record: Record::Once(event) }
+        Ending { reason, by: Some(&actor.id), at: event.at, record: Record::Once(event), by_api: false }
     }
 
     /// Sets a new password (its hash) and, with `end_others`, ends every other session of the

@@ -6,49 +6,9 @@
 use crate::support::*;
 use reqwest::StatusCode;
 use std::{
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-
-const BIN: &str = env!("CARGO_BIN_EXE_active-sessions");
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(url: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(BIN)
-            .env_clear()
-            .env("DATABASE_URL", url)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LOGIN_MAX_FAILURES_PER_IP", "100000")
-            .env("SIGNUP_MAX_PER_IP", "100000")
-            .env("LOGIN_MAX_FAILURES_PER_EMAIL", "100000")
-            .env("MAX_SESSIONS_PER_USER", "10000")
-            .env("MAIL_OUTBOX", std::env::temp_dir().join(format!("as-crash-outbox-{port}")))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        while !reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status() == StatusCode::OK) {
-            assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Server { child, base }
-    }
-
-    fn kill(mut self) {
-        // SIGKILL: no shutdown, no flushing, whatever is in flight.
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
 
 /// Waits (up to 60 s) until `ready` says so.
 async fn until(what: &str, mut ready: impl FnMut() -> bool) {
@@ -119,7 +79,7 @@ async fn signed_in(base: &str, cookie: &str) -> bool {
 
 async fn crash_and_recover(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
-    let server = Server::start(&db.url).await;
+    let server = ServerProcess::start(&db.url, &[]).await;
     let base = server.base.clone();
     let email = format!("crash-{}@example.com", uuid_like());
     let (_, owner) = call(&base, "/api/signup", None, &[("email", &email), ("password", PASSWORD)]).await.unwrap();
@@ -161,7 +121,7 @@ async fn crash_and_recover(backend: Backend) {
     let (signed, ended) = (signed_in_ok.lock().unwrap().clone(), ended_ok.lock().unwrap().clone());
     assert!(signed.len() + ended.len() > 4, "work was under way when the server died");
 
-    let server = Server::start(&db.url).await;
+    let server = ServerProcess::start(&db.url, &[]).await;
     for cookie in &ended {
         assert!(!signed_in(&server.base, cookie).await, "an acknowledged ending came back");
     }
@@ -197,7 +157,7 @@ async fn a_killed_server_loses_nothing_acknowledged_postgres() {
 async fn a_killed_caching_server_never_brings_an_ending_back() {
     bounded(async {
         let Some(db) = TestDb::create(Backend::Postgres).await else { return };
-        let (a, b) = (Server::start(&db.url).await, Server::start(&db.url).await);
+        let (a, b) = (ServerProcess::start(&db.url, &[]).await, ServerProcess::start(&db.url, &[]).await);
         let email = format!("fleet-{}@example.com", uuid_like());
         let (_, owner) = call(&b.base, "/api/signup", None, &[("email", &email), ("password", PASSWORD)]).await.unwrap();
         let owner = owner.unwrap();
@@ -243,7 +203,7 @@ async fn a_killed_caching_server_never_brings_an_ending_back() {
         assert_eq!(call(&b.base, "/api/sessions/terminate", Some(&owner), &[("id", &id)]).await.unwrap().0, StatusCode::OK);
         assert!(started.elapsed() < Duration::from_secs(10), "an ending waited {:?} for a dead server", started.elapsed());
         let before = live_leases().await;
-        let a = Server::start(&db.url).await;
+        let a = ServerProcess::start(&db.url, &[]).await;
         until_async("the restarted server holds a lease", || async { live_leases().await.iter().any(|id| !before.contains(id)) }).await;
         for cookie in ended.iter().chain(std::iter::once(&extra)) {
             assert!(!signed_in(&b.base, cookie).await, "B accepted an acknowledged ending");
