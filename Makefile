@@ -16,7 +16,7 @@ PAYLOAD_BUDGET_KIB := 64
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: help run build test test-rust test-e2e test-e2e-postgres payload bench tools e2e-tools bench-tools postgres-check fuzz clean
+.PHONY: help run build test test-rust test-e2e test-e2e-postgres test-api payload bench tools e2e-tools api-tools bench-tools postgres-check fuzz clean
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite in ./data)"
@@ -43,6 +43,13 @@ tools: Cargo.lock
 
 Cargo.lock:
 	cargo generate-lockfile
+
+# Schemathesis (PyPI) in a virtualenv under the repo, never system-wide.
+SCHEMATHESIS_VERSION := 4.32.5
+api-tools:
+	@[ "$$(.venv/bin/schemathesis --version 2>/dev/null | awk '{print $$NF}')" = "$(SCHEMATHESIS_VERSION)" ] || { \
+	  echo "installing schemathesis $(SCHEMATHESIS_VERSION) into .venv"; \
+	  python3 -m venv .venv && .venv/bin/pip install -q schemathesis==$(SCHEMATHESIS_VERSION); }
 
 e2e-tools:
 	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
@@ -76,11 +83,15 @@ postgres-check:
 	  echo ""; \
 	fi
 
-test: tools e2e-tools postgres-check test-rust build payload test-e2e test-e2e-postgres
+test: tools e2e-tools api-tools postgres-check test-rust build payload test-api test-e2e test-e2e-postgres
 
 test-rust:
 	@if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then export TEST_POSTGRES_URL=skip; fi; \
 	cargo test --features ssr --no-fail-fast
+
+# Schemathesis against the operator API of the release build (tools/api-fuzz.sh).
+test-api: api-tools build
+	tools/api-fuzz.sh
 
 payload:
 	node tools/payload.mjs target/site/pkg --budget=$(PAYLOAD_BUDGET_KIB)

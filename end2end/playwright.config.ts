@@ -97,6 +97,8 @@ function server(port: number, databaseUrl: string, dir: string, extra: Record<st
       LOGIN_MAX_FAILURES_PER_IP: "100000",
       SIGNUP_MAX_PER_IP: "100000",
       RUST_LOG: "warn",
+      // The webhook receivers of the tests listen on 127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE: "1",
       ...extra,
     },
   };

@@ -1,18 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { execFileSync } from "node:child_process";
-import { resolve } from "node:path";
-import { test, expect, signUp, otherDevice, AGENTS } from "./fixtures";
-
-const root = resolve(__dirname, "../..");
-const databaseUrl = process.env.E2E_DATABASE_URL ?? `sqlite://${resolve(__dirname, "..", ".tmp")}/e2e.db`;
-
-/** The operator's command line, against the database of the server under test. */
-function operator(...args: string[]): string {
-  return execFileSync(`${root}/target/release/active-sessions`, args, {
-    env: { DATABASE_URL: databaseUrl, PATH: process.env.PATH ?? "" },
-    encoding: "utf8",
-  });
-}
+import { test, expect, signUp, otherDevice, operator, AGENTS } from "./fixtures";
 
 test("an administrator ends a user's session; that device is told so", async ({ page, newDevice }) => {
   const adminEmail = await signUp(page);

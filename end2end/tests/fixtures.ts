@@ -1,4 +1,5 @@
 import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -18,6 +19,16 @@ export const SMTP_PORT = Number(process.env.E2E_PORT ?? 3100) + 5;
 
 /** Where the third server (passkeys) writes its mail. */
 export const PASSKEY_OUTBOX = resolve(__dirname, "../.tmp-passkeys/outbox");
+
+const databaseUrl = process.env.E2E_DATABASE_URL ?? `sqlite://${resolve(__dirname, "..", ".tmp")}/e2e.db`;
+
+/** The operator's command line, against the database of the (first) server under test. */
+export function operator(...args: string[]): string {
+  return execFileSync(resolve(__dirname, "../../target/release/active-sessions"), args, {
+    env: { DATABASE_URL: databaseUrl, WEBHOOK_ALLOW_PRIVATE: "1", PATH: process.env.PATH ?? "" },
+    encoding: "utf8",
+  });
+}
 
 export const AGENTS = {
   firefoxWindows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",

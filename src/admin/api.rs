@@ -64,7 +64,35 @@ pub struct ConsoleGlance {
     pub failures: Vec<i64>,
     pub now: i64,
     pub reauth_due: bool,
+    pub webhooks: Vec<WebhookRow>,
+    pub deliveries: Vec<DeliveryRow>,
 }
+
+/// A webhook endpoint as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRow {
+    pub url: String,
+    /// Comma-separated event types, or `*`.
+    pub events: String,
+    pub failing_since: Option<i64>,
+    pub disabled_at: Option<i64>,
+    pub pending: i64,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub url: String,
+    pub event_type: String,
+    pub at: i64,
+    pub status: Option<i64>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+}
+
+/// Delivery attempts the console lists.
+pub const DELIVERIES_SHOWN: i64 = 20;
 
 /// What the console says after an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
@@ -113,7 +141,25 @@ fn back_to_user(me: &SignedIn, user_id: i64, notice: AdminNotice, count: usize) 
 pub async fn overview() -> Result<ConsoleGlance, AppError> {
     let me = require_admin().await?;
     let g = me.identity.admin.glance().await?;
+    let webhooks = me.identity.webhooks.list().await?;
+    let deliveries = me.identity.webhooks.attempts(DELIVERIES_SHOWN).await?;
     Ok(ConsoleGlance {
+        webhooks: webhooks
+            .into_iter()
+            .map(|e| WebhookRow { url: e.url, events: e.events, failing_since: e.failing_since, disabled_at: e.disabled_at, pending: e.pending })
+            .collect(),
+        deliveries: deliveries
+            .into_iter()
+            .map(|a| DeliveryRow {
+                id: a.outbox_id,
+                url: a.url,
+                event_type: a.event_type,
+                at: a.at,
+                status: a.status,
+                latency_ms: a.latency_ms,
+                error: a.error,
+            })
+            .collect(),
         users: g.users,
         sessions: g.sessions,
         sign_ins: g.sign_ins,

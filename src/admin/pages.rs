@@ -98,7 +98,7 @@ pub fn AdminOverviewPage() -> impl IntoView {
                 let error = error.clone();
                 Suspend::new(async move {
                     match data.await {
-                        Ok(ConsoleGlance { users, sessions, sign_ins, failures, reauth_due, .. }) => {
+                        Ok(ConsoleGlance { users, sessions, sign_ins, failures, reauth_due, webhooks, deliveries, .. }) => {
                             let (day_in, day_failed): (i64, i64) = (sign_ins.iter().sum(), failures.iter().sum());
                             view! {
                                 <section class="card" aria-labelledby="glance-heading">
@@ -112,6 +112,7 @@ pub fn AdminOverviewPage() -> impl IntoView {
                                     <HourlyChart sign_ins failures />
                                     <p><a href=routes::ADMIN_USERS>"Search users"</a>" · "<a href=routes::ADMIN_LOG>"Admin log"</a></p>
                                 </section>
+                                <super::webhooks::Webhooks webhooks deliveries />
                                 <section class="card danger-zone" aria-labelledby="everyone-heading">
                                     <h2 id="everyone-heading">"Sign out everyone"</h2>
                                     <p>"After a breach: ends every session of every account, except yours. Everyone must sign in again."</p>

@@ -13,7 +13,7 @@ use crate::{
         operator::{Cursor, Scope},
         session::SessionRecord,
     },
-    infra::timefmt::iso,
+    infra::{error::AppError, timefmt::iso},
 };
 use axum::{Json, response::IntoResponse};
 use http::StatusCode;
@@ -245,7 +245,7 @@ pub async fn list_sessions(caller: Caller, Path(p): Path<UserPath>) -> Result<Js
     let user_id = p.id()?;
     caller.identity.admin.target(user_id).await?.ok_or_else(|| Problem::not_found("account"))?;
     let now = caller.identity.clock.now_ms();
-    let sessions = caller.identity.sessions.list(user_id).await?.into_iter().map(|r| session(r, now)).collect();
+    let sessions = caller.identity.sessions.list(user_id).await.map_err(AppError::from)?.into_iter().map(|r| session(r, now)).collect();
     Ok(Json(Sessions { sessions }))
 }
 
@@ -316,7 +316,7 @@ pub async fn events(caller: Caller, Query(q): Query<EventQuery>) -> Result<Json<
     if !(1..=1000).contains(&limit) {
         return Err(Problem::bad_request("limit: 1 to 1000"));
     }
-    let page = caller.identity.feed.page(after, limit).await?;
+    let page = caller.identity.feed.page(after, limit).await.map_err(AppError::from)?;
     let events = page
         .events
         .into_iter()

@@ -122,13 +122,6 @@ impl From<crate::infra::error::AppError> for Problem {
     }
 }
 
-impl From<sqlx::Error> for Problem {
-    fn from(e: sqlx::Error) -> Self {
-        tracing::error!("operator API: database: {e}");
-        Problem::server_error()
-    }
-}
-
 /// A JSON body whose rejection is a problem (415 without `application/json`, else 400).
 pub struct Body<T>(pub T);
 

@@ -10,6 +10,7 @@ mod admin;
 mod architecture;
 mod auth;
 mod live;
+mod operator;
 mod platform;
 mod sessions;
 mod two_factor;

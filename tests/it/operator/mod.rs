@@ -13,6 +13,7 @@ use serde_json::Value;
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 /// A token with these scopes.
