@@ -94,7 +94,27 @@ impl Modify for Refusals {
 /// The document as JSON, built once.
 pub fn json() -> &'static str {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises"))
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
+        fix_links(&mut doc);
+        serde_json::to_string_pretty(&doc).expect("the OpenAPI document serialises")
+    })
+}
+
+/// utoipa 5.5 writes a link's `operationId` as `operation_id`; the specification's name is
+/// `operationId` (without it, clients cannot follow the link).
+fn fix_links(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else { return };
+    for operation in paths.values_mut().filter_map(|item| item.as_object_mut()).flat_map(|item| item.values_mut()) {
+        let Some(responses) = operation.get_mut("responses").and_then(|r| r.as_object_mut()) else { continue };
+        for links in responses.values_mut().filter_map(|r| r.get_mut("links")).filter_map(|l| l.as_object_mut()) {
+            for link in links.values_mut().filter_map(|l| l.as_object_mut()) {
+                if let Some(id) = link.remove("operation_id") {
+                    link.insert("operationId".to_owned(), id);
+                }
+            }
+        }
+    }
 }
 
 /// The document, for tests.

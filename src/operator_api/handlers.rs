@@ -106,7 +106,8 @@ pub struct Sessions {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"reason": "Offboarding: left the company"}))]
 pub struct Reason {
-    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    /// 1 to 500 characters, not only spaces (control characters are kept as U+FFFD).
+    #[schema(min_length = 1, max_length = 500, pattern = r"[^ \t\n\r\x0B\x0C]")]
     pub reason: String,
 }
 
@@ -237,7 +238,8 @@ pub async fn find_user(caller: Caller, Query(q): Query<UserQuery>) -> Result<Jso
 
 /// List an account's live sessions.
 #[utoipa::path(get, path = "/api/v1/users/{user_id}/sessions", tag = "sessions", params(UserPath),
-    responses((status = 200, description = "The account's live sessions", body = Sessions),
+    responses((status = 200, description = "The account's live sessions", body = Sessions,
+            links(("end_session" = (operation_id = "end_session", parameters(("session_id" = "$response.body#/sessions/0/id")))))),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["sessions:read"])))]
 pub async fn list_sessions(caller: Caller, Path(p): Path<UserPath>) -> Result<Json<Sessions>, Problem> {

@@ -14,8 +14,9 @@ pub const MAX_REASON: usize = 500;
 /// A reason as given to the API, made safe to show: trimmed, line breaks and tabs as spaces,
 /// other control and bidirectional-override characters replaced by U+FFFD. `None` when nothing is left or it is over 500 characters.
 pub fn clean_reason(raw: &str) -> Option<String> {
-    // Blank as a JSON Schema `\S` pattern sees it (Unicode whitespace and U+001C–U+001F).
-    let blank = |c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c);
+    // Blank: ASCII white space only, exactly as the API document's pattern says (regex engines
+    // disagree about what else `\s` covers).
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{b}' | '\u{c}');
     if raw.chars().count() > MAX_REASON || raw.chars().all(blank) {
         return None;
     }
