@@ -22,15 +22,21 @@ pub fn median(mut loads: Vec<Load>) -> Load {
 /// Runs wrk against `url` (after a one-second warm-up that is thrown away) and reads its
 /// throughput and latency percentiles.
 pub fn wrk(url: &str, cookie: Option<&str>, seconds: u32, connections: u32) -> Load {
-    run_wrk(url, cookie, 1, connections);
-    run_wrk(url, cookie, seconds, connections)
+    let headers: Vec<String> = cookie.map(|c| format!("Cookie: {c}")).into_iter().collect();
+    wrk_with(url, &headers, seconds, connections)
 }
 
-fn run_wrk(url: &str, cookie: Option<&str>, seconds: u32, connections: u32) -> Load {
+/// [`wrk`] with these request headers (`Name: value`).
+pub fn wrk_with(url: &str, headers: &[String], seconds: u32, connections: u32) -> Load {
+    run_wrk(url, headers, 1, connections);
+    run_wrk(url, headers, seconds, connections)
+}
+
+fn run_wrk(url: &str, headers: &[String], seconds: u32, connections: u32) -> Load {
     let mut cmd = Command::new("wrk");
     cmd.args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", "--timeout", "5s"]);
-    if let Some(cookie) = cookie {
-        cmd.args(["-H", &format!("Cookie: {cookie}")]);
+    for header in headers {
+        cmd.args(["-H", header]);
     }
     cmd.args(["-H", "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"]);
     cmd.arg(url);

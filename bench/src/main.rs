@@ -11,6 +11,7 @@ mod flood;
 mod servers;
 mod wire;
 mod load;
+mod operator;
 mod report;
 mod scale;
 mod setup;
@@ -49,7 +50,7 @@ pub struct Args {
     /// Time-to-interactive measurement (end2end bench).
     #[arg(long)]
     tti_json: Option<String>,
-    /// Only these steps (comma-separated: check, page, flood, servers, scale), for quick looks while tuning.
+    /// Only these steps (comma-separated: check, page, flood, servers, operator, scale), for quick looks while tuning.
     #[arg(long, env = "BENCH_ONLY", value_delimiter = ',')]
     only: Vec<String>,
     /// Instead of the benchmarks: render /active-sessions (20 sessions, SQLite) this many times
@@ -201,6 +202,11 @@ async fn main() {
     // 9. Two servers on one Postgres, caches on.
     if args.runs("servers") {
         servers::servers(&args, &mut r).await;
+    }
+
+    // 10. The operator API and webhooks.
+    if args.runs("operator") {
+        operator::operator(&args, &mut r).await;
     }
 
     // 3 + 4. Scale and clean-up.

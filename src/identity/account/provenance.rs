@@ -183,12 +183,23 @@ macro_rules! remove_methods_of {
 #[macro_export]
 macro_rules! adding_session {
     ($tx:expr, $postgres:expr, $user_id:expr, $session:expr) => {{
+        // Postgres: the account row first, as endings take it (`FOR UPDATE`) before they touch
+        // sessions. Taking the session's lock first and the account's later (the foreign-key
+        // check of the insert does) deadlocked with a disowning.
+        let account = if $postgres {
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR KEY SHARE").bind($user_id).execute(&mut *$tx).await.map(|_| ())
+        } else {
+            Ok(())
+        };
         let sql = if $postgres {
             "SELECT lineage FROM sessions WHERE id = $1 AND user_id = $2 FOR SHARE"
         } else {
             "SELECT lineage FROM sessions WHERE id = $1 AND user_id = $2"
         };
-        sqlx::query_scalar::<_, String>(sql).bind($session).bind($user_id).fetch_optional(&mut *$tx).await
+        match account {
+            Ok(()) => sqlx::query_scalar::<_, String>(sql).bind($session).bind($user_id).fetch_optional(&mut *$tx).await,
+            Err(e) => Err(e),
+        }
     }};
 }
 

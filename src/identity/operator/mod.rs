@@ -11,5 +11,5 @@ mod urls;
 
 pub use delivery::{Attempt, Endpoint, Refused, Webhooks, sign};
 pub use feed::{Cursor, Feed, FeedEvent, FeedPage};
-pub use outbox::{EVENT_TYPES, QUEUE, WebhookEvent, end_reason, ended, for_event, throttled};
+pub use outbox::{EVENT_TYPES, QUEUE, WANTED, WebhookEvent, end_reason, ended, for_event, throttled};
 pub use tokens::{ApiToken, ApiTokens, Denied, Scope};

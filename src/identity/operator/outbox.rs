@@ -45,6 +45,10 @@ pub const QUEUE: &str = "INSERT INTO webhook_outbox (endpoint_id, message_id, ev
     SELECT id, $1, CAST($2 AS TEXT), $3, $4, $4 FROM webhook_endpoints \
     WHERE disabled_at IS NULL AND (events = '*' OR ',' || events || ',' LIKE '%,' || CAST($2 AS TEXT) || ',%')";
 
+/// Whether any enabled endpoint asked for the type `$1`.
+pub const WANTED: &str = "SELECT EXISTS (SELECT 1 FROM webhook_endpoints \
+    WHERE disabled_at IS NULL AND (events = '*' OR ',' || events || ',' LIKE '%,' || CAST($1 AS TEXT) || ',%'))";
+
 /// Queues a [`WebhookEvent`] on a pool or inside a transaction of either engine.
 #[macro_export]
 macro_rules! queue_webhook {

@@ -83,7 +83,14 @@ macro_rules! end_where {
             _ => None,
         };
         let reason = $crate::identity::operator::end_reason(ending.reason, kind, ending.by_api);
-        for session in &ended {
+        // One question per ending rather than one statement per ended session when no
+        // endpoint wants `session.ended` (the usual case: purges end hundreds at a time).
+        let wanted: bool = if ended.is_empty() {
+            false
+        } else {
+            sqlx::query_scalar($crate::identity::operator::WANTED).bind("session.ended").fetch_one(&mut *$tx).await?
+        };
+        for session in ended.iter().filter(|_| wanted) {
             let webhook = $crate::identity::operator::ended(session.user_id, &session.id, reason, because, ending.at);
             $crate::queue_webhook!(&mut *$tx, &webhook).await?;
         }
