@@ -209,7 +209,8 @@ impl Webhooks {
                 (Some(i64::from(status.as_u16())), Some(format!("the endpoint answered {status}")))
             }
             Err(e) if e.is_timeout() => (None, Some(format!("no answer within {} s", self.timeout.as_secs_f32()))),
-            Err(e) => (None, Some(error_chain(&e))),
+            // The URL is already beside every attempt: the error without it.
+            Err(e) => (None, Some(error_chain(&e.without_url()))),
         }
     }
 
