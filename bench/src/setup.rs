@@ -69,6 +69,8 @@ pub async fn state(url: &str, cache: CacheMode) -> AppState {
     // Step 10: tokens are not throttled, and webhook receivers listen on 127.0.0.1.
     config.api_rate_limit = 100_000_000;
     config.webhook_allow_private = true;
+    // Step 10 ends hundreds of one account's sessions; the per-account cap would end them first.
+    config.max_sessions_per_user = 100_000;
     // The one server setting the bench takes from the environment, to compare hashing pools.
     if let Some(workers) = std::env::var("HASH_WORKERS").ok().and_then(|w| w.parse().ok()) {
         config.hash_workers = Some(workers);
