@@ -50,8 +50,7 @@ impl Administration {
     /// Ends the session with this public id, whoever's it is.
     pub async fn api_end_session(&self, actor: &Actor, session_id: &str, reason: &str) -> Result<ApiAnswer, AppError> {
         let reason = Self::reason(reason)?;
-        let Some(target) = self.session_owner(session_id).await? else { return Ok(ApiAnswer::NotFound) };
-        match self.admin_end(actor, &target, Some(session_id), &reason).await? {
+        match self.admin_end_by_id(actor, session_id, &reason).await? {
             0 => Ok(ApiAnswer::NotFound),
             n => Ok(ApiAnswer::Done(n)),
         }

@@ -6,4 +6,4 @@ mod store;
 
 pub use by_api::{ApiAnswer, MAX_REASON, clean_reason};
 pub use service::{Actor, Administration, Target};
-pub use store::{Glance, LogEntry, UserSummary};
+pub use store::{Glance, LogEntry, NewLogEntry, UserSummary};

@@ -171,14 +171,6 @@ impl Administration {
         Ok(users::find_by_email(&self.core.db, email).await?.map(|u| Target { user_id: u.id, email: u.email }))
     }
 
-    /// The account a session (by its public id) belongs to, as an action's target.
-    pub async fn session_owner(&self, session_id: &str) -> Result<Option<Target>, AppError> {
-        match self.sessions.owner_of(session_id).await? {
-            Some(user_id) => self.target(user_id).await,
-            None => Ok(None),
-        }
-    }
-
     /// The console's glance: accounts, live sessions, sign-ins per hour.
     pub async fn glance(&self) -> Result<Glance, AppError> {
         Ok(store::glance(&self.core.db, self.now()).await?)
@@ -226,34 +218,45 @@ impl Administration {
         }
     }
 
-    async fn log(&self, actor: &Actor, target: Option<&Target>, action: &'static str, why: &str, detail: String) -> Result<(), sqlx::Error> {
-        store::record(
-            &self.core.db,
-            &NewLogEntry {
-                admin_user_id: actor.user_id,
-                admin: actor.name.clone(),
-                target_user_id: target.map(|t| t.user_id),
-                target: target.map(|t| t.email.clone()),
-                action,
-                reason: why.to_owned(),
-                detail: Some(detail),
-                ip: actor.origin.ip.clone(),
-                device: actor.origin.device.clone(),
-                location: actor.origin.location.clone(),
-                at: self.now(),
-            },
-        )
-        .await
+    fn entry(&self, actor: &Actor, target: Option<&Target>, action: &'static str, why: &str, detail: String) -> NewLogEntry {
+        NewLogEntry {
+            admin_user_id: actor.user_id,
+            admin: actor.name.clone(),
+            target_user_id: target.map(|t| t.user_id),
+            target: target.map(|t| t.email.clone()),
+            action,
+            reason: why.to_owned(),
+            detail: Some(detail),
+            ip: actor.origin.ip.clone(),
+            device: actor.origin.device.clone(),
+            location: actor.origin.location.clone(),
+            at: self.now(),
+        }
     }
 
-    /// Ends one session (`Some(id)`) or every session of `target`. Returns how many ended.
+    async fn log(&self, actor: &Actor, target: Option<&Target>, action: &'static str, why: &str, detail: String) -> Result<(), sqlx::Error> {
+        store::record(&self.core.db, &self.entry(actor, target, action, why, detail)).await
+    }
+
+    /// Ends one session (`Some(id)`) or every session of `target`, with its admin log line in the
+    /// same transaction. Returns how many ended.
     pub async fn admin_end(&self, actor: &Actor, target: &Target, session: Option<&str>, why: &str) -> Result<usize, sqlx::Error> {
         let ending = self.admin_ending(EndReason::Admin, actor, why);
-        let ended = endings::end_for_admin(&self.core.db, target.user_id, session, &ending).await?;
-        self.sessions.ended(EndReason::Admin, &ended).await;
         let action = if session.is_some() { "end_session" } else { "end_all_sessions" };
-        self.log(actor, Some(target), action, why, format!("{} session(s) ended", ended.len())).await?;
+        let line = |n: usize| self.entry(actor, Some(target), action, why, format!("{n} session(s) ended"));
+        let ended = endings::end_for_admin(&self.core.db, target.user_id, session, &ending, line).await?;
+        self.sessions.ended(EndReason::Admin, &ended).await;
         Ok(ended.len())
+    }
+
+    /// Ends the session with this public id, whoever's it is, with its admin log line in the
+    /// same transaction. Returns how many ended (0 or 1).
+    pub(super) async fn admin_end_by_id(&self, actor: &Actor, session_id: &str, why: &str) -> Result<usize, sqlx::Error> {
+        let ending = self.admin_ending(EndReason::Admin, actor, why);
+        let line = |user_id, email| self.entry(actor, Some(&Target { user_id, email }), "end_session", why, "1 session(s) ended".to_owned());
+        let Some(ended) = endings::end_by_id_for_admin(&self.core.db, session_id, &ending, line).await? else { return Ok(0) };
+        self.sessions.ended(EndReason::Admin, std::slice::from_ref(&ended)).await;
+        Ok(1)
     }
 
     /// Ends every session of every account but the actor's own, a batch at a time (pausing
@@ -281,10 +284,10 @@ impl Administration {
         let mut event = NewEvent::new(Some(target.user_id), kind, Origin::administrator(), self.now());
         event.detail = Some(why.to_owned());
         let ending = self.admin_ending(EndReason::Suspended, actor, why);
-        let ended = endings::set_suspended(&self.core.db, target.user_id, suspend.then_some(why), &event, &ending).await?;
-        self.sessions.ended(EndReason::Suspended, &ended).await;
         let action = if suspend { "suspend" } else { "reinstate" };
-        self.log(actor, Some(target), action, why, format!("{} session(s) ended", ended.len())).await?;
+        let line = |n: usize| self.entry(actor, Some(target), action, why, format!("{n} session(s) ended"));
+        let ended = endings::set_suspended(&self.core.db, target.user_id, suspend.then_some(why), &event, &ending, line).await?;
+        self.sessions.ended(EndReason::Suspended, &ended).await;
         Ok(ended.len())
     }
 }

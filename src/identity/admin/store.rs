@@ -111,8 +111,12 @@ pub async fn summary(db: &Db, user_id: i64) -> Result<Option<UserSummary>, sqlx:
     })
 }
 
-pub async fn record(db: &Db, e: &NewLogEntry) -> Result<(), sqlx::Error> {
-    db_write!(db, |pool| {
+/// Writes one admin log line on a pool or inside a transaction of either engine, so an action
+/// and its line commit together.
+#[macro_export]
+macro_rules! record_admin_log {
+    ($executor:expr, $entry:expr) => {{
+        let e: &$crate::identity::admin::NewLogEntry = $entry;
         sqlx::query(
             "INSERT INTO admin_log (admin_user_id, admin, target_user_id, target, action, reason, detail, ip, device, location, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -128,10 +132,12 @@ pub async fn record(db: &Db, e: &NewLogEntry) -> Result<(), sqlx::Error> {
         .bind(&e.device)
         .bind(&e.location)
         .bind(e.at)
-        .execute(pool)
-        .await
-        .map(|_| ())
-    })
+        .execute($executor)
+    }};
+}
+
+pub async fn record(db: &Db, e: &NewLogEntry) -> Result<(), sqlx::Error> {
+    db_write!(db, |pool| { crate::record_admin_log!(pool, e).await.map(|_| ()) })
 }
 
 /// The admin log, newest first.

@@ -1,13 +1,15 @@
 //! SQL for ending sessions. An ending deletes the rows, remembers why for each (so the device
-//! is told on its next request) and records security events, all in one transaction. The owner
+//! is told on its next request) and records security events (and, for an administrator, the admin log line), all in one
+//! transaction. The owner
 //! check is part of the `DELETE` itself, so someone else's session is simply not there.
 
 use crate::identity::{
     account::{email_links::Purpose, provenance::Method},
+    admin::NewLogEntry,
     security_log::{NewEvent, Origin},
     model::{EndReason, EventKind, device_label},
 };
-use crate::{db_read, db_write, infra::db::Db, insert_event};
+use crate::{db_read, db_write, infra::db::Db, insert_event, record_admin_log};
 
 /// How one or more sessions end.
 #[derive(Debug, Clone)]
@@ -354,12 +356,49 @@ pub async fn not_me_by_link(db: &Db, token_hash: &str, origin: &Origin, now: i64
     })
 }
 
-/// Ends the sessions of `owner` (one, or all when `id` is `None`) for an administrator.
-pub async fn end_for_admin(db: &Db, owner: i64, id: Option<&str>, ending: &Ending<'_>) -> Result<Vec<Ended>, sqlx::Error> {
-    match id {
-        Some(id) => end_where_now!(db, "id = $1 AND user_id = $2", [id, owner], ending),
-        None => end_where_now!(db, "user_id = $1", [owner], ending),
+/// Ends the sessions of `owner` (one, or all when `id` is `None`) for an administrator, and
+/// writes `log(how many ended)` to the admin log in the same transaction.
+pub async fn end_for_admin(
+    db: &Db,
+    owner: i64,
+    id: Option<&str>,
+    ending: &Ending<'_>,
+    log: impl Fn(usize) -> NewLogEntry,
+) -> Result<Vec<Ended>, sqlx::Error> {
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let ended = match id {
+            Some(id) => end_where!(tx, "id = $1 AND user_id = $2", [id, owner], ending)?,
+            None => end_where!(tx, "user_id = $1", [owner], ending)?,
+        };
+        let line = log(ended.len());
+        record_admin_log!(&mut *tx, &line).await?;
+        tx.commit().await?;
+        Ok(ended)
+    })
+}
+
+/// Ends session `id`, whoever's it is, for an administrator, with `log(owner, owner's email)`
+/// in the admin log in the same transaction (one write, no lookups first). `None` when there is
+/// no such live session.
+pub async fn end_by_id_for_admin(
+    db: &Db,
+    id: &str,
+    ending: &Ending<'_>,
+    log: impl Fn(i64, String) -> NewLogEntry,
+) -> Result<Option<Ended>, sqlx::Error> {
+    if !super::token::is_public_id(id) {
+        return Ok(None);
     }
+    db_write!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let Some(one) = end_where!(tx, "id = $1", [id], ending)?.into_iter().next() else { return Ok(None) };
+        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(one.user_id).fetch_one(&mut *tx).await?;
+        let line = log(one.user_id, email);
+        record_admin_log!(&mut *tx, &line).await?;
+        tx.commit().await?;
+        Ok(Some(one))
+    })
 }
 
 /// Ends up to `batch` sessions of anyone but `keep` (signing everyone out, a batch at a time).
@@ -377,6 +416,7 @@ pub async fn set_suspended(
     reason: Option<&str>,
     event: &NewEvent,
     ending: &Ending<'_>,
+    log: impl Fn(usize) -> NewLogEntry,
 ) -> Result<Vec<Ended>, sqlx::Error> {
     let at = event.at;
     db_write!(db, |pool| {
@@ -392,6 +432,8 @@ pub async fn set_suspended(
             Some(_) => end_where!(tx, "user_id = $1", [user_id], ending)?,
             None => vec![],
         };
+        let line = log(ended.len());
+        record_admin_log!(&mut *tx, &line).await?;
         tx.commit().await?;
         Ok(ended)
     })

@@ -65,9 +65,4 @@ impl SessionService {
     pub async fn method_of(&self, id: &str) -> Result<Option<SignInMethod>, sqlx::Error> {
         Ok(self.find(id).await?.map(|s| SignInMethod::parse(&s.method)))
     }
-
-    /// The account session `id` belongs to, if it exists.
-    pub async fn owner_of(&self, id: &str) -> Result<Option<i64>, sqlx::Error> {
-        Ok(self.find(id).await?.map(|s| s.user_id))
-    }
 }
