@@ -39,6 +39,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <meta
+                    name="description"
+                    content="See every device signed in to your account, and sign out any you don't recognise."
+                />
                 <link rel="stylesheet" href="/pkg/active-sessions.css" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options islands=true />

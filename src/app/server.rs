@@ -110,6 +110,7 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .route(routes::HEALTH, get(healthz))
+        .route(routes::ROBOTS, get(robots))
         .merge(assets)
         .merge(dynamic)
         .layer(from_fn_with_state(state.config.clone(), guard::same_origin_only))
@@ -151,6 +152,12 @@ impl MakeRequestId for RequestIds {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         http::HeaderValue::from_str(&format!("{}-{n}", self.prefix)).ok().map(RequestId::new)
     }
+}
+
+/// Crawlers may read the public pages; signed-in pages answer them with the log-in page
+/// anyway, and the operator API is for scripts.
+async fn robots() -> impl IntoResponse {
+    ([(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], "User-agent: *\nDisallow: /api/\n")
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -12,6 +12,8 @@ pub const END_OTHERS: &str = "/active-sessions/end-others";
 pub const ACCOUNT_SETTINGS: &str = "/settings/account";
 pub const SECURITY_ACTIVITY: &str = "/settings/security";
 pub const HEALTH: &str = "/healthz";
+/// What crawlers may read (answered to anyone, never a redirect to log in).
+pub const ROBOTS: &str = "/robots.txt";
 /// "Forgot password?": asks for the email to send a reset link to.
 pub const FORGOT_PASSWORD: &str = "/forgot-password";
 /// Where a reset link leads: "Set new password".

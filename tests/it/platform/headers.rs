@@ -81,6 +81,23 @@ backend_tests! {
         let health = stranger.get("/healthz").await;
         assert_secured(&health, "health");
     }
+
+    // Crawlers get a robots.txt (not the log-in redirect every other unknown path gets), and
+    // every page describes itself.
+    async fn crawlers_get_robots_txt_and_a_description(app: TestApp) {
+        let mut stranger = app.device(CHROME_MAC);
+        let robots = stranger.get("/robots.txt").await;
+        assert_eq!(robots.status, StatusCode::OK);
+        assert_eq!(robots.headers["content-type"], "text/plain; charset=utf-8");
+        assert!(robots.body.starts_with("User-agent: *\n"), "{}", robots.body);
+        assert!(robots.body.contains("Disallow: /api/"), "{}", robots.body);
+        assert_secured(&robots, "robots.txt");
+        let login = stranger.get("/login").await;
+        assert!(login.body.contains("<meta name=\"description\" content=\"See every device signed in"), "the log-in page has a description");
+        let (mut a, _) = app.signed_up(CHROME_MAC).await;
+        let page = a.get("/active-sessions").await;
+        assert!(page.body.contains("<meta name=\"description\""), "the signed-in page has a description");
+    }
 }
 
 /// Request ids and redirects: what a client writes is never taken as it is.
