@@ -218,6 +218,7 @@ impl Administration {
         }
     }
 
+    /// The admin log line of `actor` doing `action` to `target`.
     fn entry(&self, actor: &Actor, target: Option<&Target>, action: &'static str, why: &str, detail: String) -> NewLogEntry {
         NewLogEntry {
             admin_user_id: actor.user_id,
@@ -243,7 +244,7 @@ impl Administration {
     pub async fn admin_end(&self, actor: &Actor, target: &Target, session: Option<&str>, why: &str) -> Result<usize, sqlx::Error> {
         let ending = self.admin_ending(EndReason::Admin, actor, why);
         let action = if session.is_some() { "end_session" } else { "end_all_sessions" };
-        let line = |n: usize| self.entry(actor, Some(target), action, why, format!("{n} session(s) ended"));
+        let line = |n: usize| self.entry(actor, Some(target), action, why, ended_detail(n));
         let ended = endings::end_for_admin(&self.core.db, target.user_id, session, &ending, line).await?;
         self.sessions.ended(EndReason::Admin, &ended).await;
         Ok(ended.len())
@@ -253,7 +254,7 @@ impl Administration {
     /// same transaction. Returns how many ended (0 or 1).
     pub(super) async fn admin_end_by_id(&self, actor: &Actor, session_id: &str, why: &str) -> Result<usize, sqlx::Error> {
         let ending = self.admin_ending(EndReason::Admin, actor, why);
-        let line = |user_id, email| self.entry(actor, Some(&Target { user_id, email }), "end_session", why, "1 session(s) ended".to_owned());
+        let line = |user_id, email| self.entry(actor, Some(&Target { user_id, email }), "end_session", why, ended_detail(1));
         let Some(ended) = endings::end_by_id_for_admin(&self.core.db, session_id, &ending, line).await? else { return Ok(0) };
         self.sessions.ended(EndReason::Admin, std::slice::from_ref(&ended)).await;
         Ok(1)
@@ -273,7 +274,7 @@ impl Administration {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        self.log(actor, None, "sign_out_everyone", why, format!("{total} session(s) ended")).await?;
+        self.log(actor, None, "sign_out_everyone", why, ended_detail(total)).await?;
         Ok(total)
     }
 
@@ -285,9 +286,14 @@ impl Administration {
         event.detail = Some(why.to_owned());
         let ending = self.admin_ending(EndReason::Suspended, actor, why);
         let action = if suspend { "suspend" } else { "reinstate" };
-        let line = |n: usize| self.entry(actor, Some(target), action, why, format!("{n} session(s) ended"));
+        let line = |n: usize| self.entry(actor, Some(target), action, why, ended_detail(n));
         let ended = endings::set_suspended(&self.core.db, target.user_id, suspend.then_some(why), &event, &ending, line).await?;
         self.sessions.ended(EndReason::Suspended, &ended).await;
         Ok(ended.len())
     }
+}
+
+/// What an admin log line says of an action's endings.
+fn ended_detail(n: usize) -> String {
+    format!("{n} session(s) ended")
 }

@@ -1,7 +1,7 @@
 //! SQL for ending sessions. An ending deletes the rows, remembers why for each (so the device
-//! is told on its next request) and records security events (and, for an administrator, the admin log line), all in one
-//! transaction. The owner
-//! check is part of the `DELETE` itself, so someone else's session is simply not there.
+//! is told on its next request) and records security events (and, for an administrator, the
+//! admin log line), all in one transaction. The owner check is part of the `DELETE` itself, so
+//! someone else's session is simply not there.
 
 use crate::identity::{
     account::{email_links::Purpose, provenance::Method},
